@@ -1,0 +1,73 @@
+# Keystone Nexus: every entry point. `make run` and `make test` install what they need first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON_VERSION ?= 3.11
+UV_VERSION := 0.13.9
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+BRANCH ?= $(shell git symbolic-ref --short -q HEAD 2>/dev/null)
+CDK := node_modules/.bin/cdk
+PYTEST_ARGS ?=
+
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export CDK_DISABLE_VERSION_CHECK := 1
+export PYTHONDONTWRITEBYTECODE :=
+
+PY_REQUIREMENTS := requirements.txt requirements-dev.txt lambdas/ingestion/requirements.txt producers/requirements.txt
+
+.PHONY: help
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
+
+$(UV):
+	python3 -m pip install --quiet --user "uv==$(UV_VERSION)"
+
+$(VENV)/.installed: $(PY_REQUIREMENTS) | $(UV)
+	$(UV) venv --quiet --allow-existing --python $(PYTHON_VERSION) $(VENV)
+	$(UV) pip install --quiet --python $(PY) --compile-bytecode -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+.PHONY: install
+install: $(VENV)/.installed ## Install the Python environment (uv) into .venv
+
+.PHONY: run
+run: install ## The main job: run the whole lakehouse locally on generated data (DATA_DIR=<dir> for real Olist CSVs)
+	$(PY) -m stacks.describe --branch "$(BRANCH)"
+
+.PHONY: test
+test: install ## The whole test suite (lint, unit, synth gate, local engines)
+	$(PY) -m ruff check .
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+.PHONY: lint
+lint: install ## ruff over the Python code
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+.PHONY: synth
+synth: install ## Synthesize every stack of BRANCH's environment into cdk.out/
+	rm -rf cdk.out
+	CDK_OUTDIR=cdk.out CDK_CONTEXT_JSON='{"branch": "$(BRANCH)"}' $(PY) app.py
+	@ls cdk.out/*.template.json
+
+.PHONY: deploy
+deploy: install node_modules/.installed ## Deploy BRANCH's environment to AWS (needs credentials)
+	$(CDK) deploy --all -c branch="$(BRANCH)" --require-approval never
+
+.PHONY: destroy
+destroy: install node_modules/.installed ## Destroy BRANCH's environment in AWS (needs credentials)
+	$(CDK) destroy --all -c branch="$(BRANCH)" --force
+
+.PHONY: bench
+bench: install ## Benchmarks: ratios measured side by side in one run
+	$(PY) -m bench
+
+.PHONY: clean
+clean: ## Remove build outputs (keeps the venvs and caches)
+	rm -rf cdk.out .build .pytest_cache

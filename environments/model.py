@@ -1,0 +1,113 @@
+"""The environment one synth or deploy targets, resolved from the branch."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import subprocess
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from environments.profiles import Profile, profile_for_branch
+from environments.slug import InvalidBranchName, slug_for_branch
+
+PROJECT = "keystone"
+DEFAULT_REGION = "us-east-1"
+# Account used when none is given: lets synth and tests run offline (cdk.context.json holds its AZs).
+OFFLINE_ACCOUNT = "111111111111"
+
+
+class EnvironmentError(RuntimeError):
+    """The environment cannot be resolved (no branch, invalid branch, bad context)."""
+
+
+@dataclass(frozen=True)
+class Environment:
+    branch: str
+    slug: str
+    profile: Profile
+    account: str
+    region: str
+    # When the janitor may delete this environment; None for persistent environments.
+    expires_at: datetime | None
+
+    @property
+    def is_ephemeral(self) -> bool:
+        return self.profile.name == "ephemeral"
+
+    def stack_name(self, component: str) -> str:
+        return f"Keystone-{self.slug}-{component}"
+
+    def resource_name(self, purpose: str) -> str:
+        """A physical name for IAM roles, functions, clusters, workgroups: `keystone-<slug>-<purpose>`."""
+        return f"{PROJECT}-{self.slug}-{purpose}"
+
+    def bucket_name(self, purpose: str) -> str:
+        """Bucket names are global: a short hash of account and region keeps them unique worldwide."""
+        scope = hashlib.sha256(f"{self.account}:{self.region}".encode()).hexdigest()[:8]
+        return f"{PROJECT}-{self.slug}-{purpose}-{scope}"
+
+    def glue_database(self, layer: str) -> str:
+        return f"{self.slug.replace('-', '_')}_{layer}"
+
+    @property
+    def tags(self) -> dict[str, str]:
+        tags = {
+            f"{PROJECT}:env": self.slug,
+            f"{PROJECT}:branch": _tag_value(self.branch),
+            f"{PROJECT}:profile": self.profile.name,
+        }
+        if self.expires_at is not None:
+            tags[f"{PROJECT}:expires-at"] = self.expires_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return tags
+
+
+def _tag_value(text: str) -> str:
+    """AWS tag values allow letters, digits, spaces and `_.:/=+-@`; branch names may hold more."""
+    return re.sub(r"[^\w .:/=+\-@]", "_", text, flags=re.ASCII)[:256]
+
+
+def current_git_branch() -> str | None:
+    try:
+        result = subprocess.run(
+            ["git", "symbolic-ref", "--short", "-q", "HEAD"], capture_output=True, text=True, check=True, timeout=10
+        )
+    except (OSError, subprocess.CalledProcessError, subprocess.TimeoutExpired):
+        return None
+    branch = result.stdout.strip()
+    return branch or None
+
+
+def resolve_environment(
+    branch: str | None,
+    *,
+    account: str | None = None,
+    region: str | None = None,
+    now: datetime | None = None,
+) -> Environment:
+    """The environment of `branch`, else of the current git branch.
+
+    `now` fixes the expiry of ephemeral environments; it defaults to the current hour, so repeated
+    synths within an hour give identical templates.
+    """
+    branch = branch or current_git_branch()
+    if not branch:
+        raise EnvironmentError(
+            "no branch: pass one with `cdk synth -c branch=<name>` (or `make synth BRANCH=<name>`), "
+            "or run inside a git checkout that is on a branch"
+        )
+    try:
+        slug = slug_for_branch(branch)
+    except InvalidBranchName as error:
+        raise EnvironmentError(str(error)) from error
+    profile = profile_for_branch(branch)
+    created = (now or datetime.now(UTC)).replace(minute=0, second=0, microsecond=0)
+    expires_at = created + profile.time_to_live if profile.time_to_live else None
+    return Environment(
+        branch=branch,
+        slug=slug,
+        profile=profile,
+        account=account or OFFLINE_ACCOUNT,
+        region=region or DEFAULT_REGION,
+        expires_at=expires_at,
+    )

@@ -1,0 +1,117 @@
+"""Environment profiles: every per-environment difference, as named and typed values.
+
+Stacks take these values as constructor arguments; no construct asks which environment it is in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class MskSettings:
+    """MSK provisioned brokers: IAM auth and TLS always; sizes differ by profile."""
+
+    kafka_version: str
+    broker_instance_type: str
+    brokers_per_az: int
+    volume_size_gib: int
+    topic_partitions: int
+    topic_replication_factor: int
+
+
+@dataclass(frozen=True)
+class ConnectCapacity:
+    """MSK Connect worker capacity (MCU = 1 vCPU + 4 GiB)."""
+
+    mcu_count: int
+    min_workers: int
+    max_workers: int
+
+
+@dataclass(frozen=True)
+class MwaaSettings:
+    environment_class: str
+    min_workers: int
+    max_workers: int
+    webserver_access_mode: Literal["PRIVATE_ONLY", "PUBLIC_ONLY"]
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: Literal["persistent", "ephemeral"]
+    # Teardown destroys data (buckets emptied and deleted, log groups removed) instead of retaining it.
+    destroy_data_on_teardown: bool
+    nat_gateways: int
+    msk: MskSettings
+    connect: ConnectCapacity
+    mwaa: MwaaSettings
+    log_retention_days: int
+    athena_bytes_scanned_cutoff: int
+    # Bronze storage tiering; None keeps objects in S3 Standard.
+    bronze_infrequent_access_after_days: int | None
+    bronze_archive_after_days: int | None
+    query_results_expire_after_days: int
+    # How long an ephemeral environment may live before the janitor removes it.
+    time_to_live: timedelta | None
+    alert_email: str | None
+
+
+_GIB = 1024**3
+
+PERSISTENT = Profile(
+    name="persistent",
+    destroy_data_on_teardown=False,
+    nat_gateways=2,
+    msk=MskSettings(
+        kafka_version="3.8.x",
+        broker_instance_type="kafka.m7g.large",
+        brokers_per_az=1,
+        volume_size_gib=100,
+        topic_partitions=6,
+        topic_replication_factor=2,
+    ),
+    connect=ConnectCapacity(mcu_count=1, min_workers=1, max_workers=4),
+    mwaa=MwaaSettings(
+        environment_class="mw1.small", min_workers=1, max_workers=5, webserver_access_mode="PRIVATE_ONLY"
+    ),
+    log_retention_days=90,
+    athena_bytes_scanned_cutoff=100 * _GIB,
+    bronze_infrequent_access_after_days=30,
+    bronze_archive_after_days=180,
+    query_results_expire_after_days=30,
+    time_to_live=None,
+    alert_email=None,
+)
+
+EPHEMERAL = Profile(
+    name="ephemeral",
+    destroy_data_on_teardown=True,
+    nat_gateways=1,
+    msk=MskSettings(
+        kafka_version="3.8.x",
+        broker_instance_type="kafka.t3.small",
+        brokers_per_az=1,
+        volume_size_gib=10,
+        topic_partitions=2,
+        topic_replication_factor=2,
+    ),
+    connect=ConnectCapacity(mcu_count=1, min_workers=1, max_workers=1),
+    mwaa=MwaaSettings(environment_class="mw1.micro", min_workers=1, max_workers=1, webserver_access_mode="PUBLIC_ONLY"),
+    log_retention_days=7,
+    athena_bytes_scanned_cutoff=10 * _GIB,
+    bronze_infrequent_access_after_days=None,
+    bronze_archive_after_days=None,
+    query_results_expire_after_days=3,
+    time_to_live=timedelta(days=3),
+    alert_email=None,
+)
+
+# Branches that get the persistent profile; every other branch is ephemeral.
+PERSISTENT_BRANCHES: frozenset[str] = frozenset({"main"})
+
+
+def profile_for_branch(branch: str) -> Profile:
+    return PERSISTENT if branch in PERSISTENT_BRANCHES else EPHEMERAL

@@ -1,0 +1,31 @@
+"""Build the CDK app of one environment; shared by app.py, the tests and the tools."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+import aws_cdk as cdk
+
+from environments import Environment, resolve_environment
+from stacks.compliance import add_compliance_checks
+from stacks.lakehouse import Lakehouse, build_lakehouse
+from stacks.synth_context import offline_context
+
+
+def create_app(
+    context: dict | None = None, *, outdir: str | None = None, now: datetime | None = None
+) -> tuple[cdk.App, Environment, Lakehouse]:
+    """The app for the branch in `context` (or `-c branch=`, or git), with cdk-nag in its synth path."""
+    app = cdk.App(context=offline_context() | (context or {}), outdir=outdir)
+    environment = resolve_environment(
+        app.node.try_get_context("branch"),
+        account=app.node.try_get_context("account") or os.environ.get("CDK_DEFAULT_ACCOUNT"),
+        region=app.node.try_get_context("region") or os.environ.get("CDK_DEFAULT_REGION"),
+        now=now,
+    )
+    lakehouse = build_lakehouse(app, environment)
+    add_compliance_checks(app)
+    return app, environment, lakehouse

@@ -1,0 +1,1 @@
+"""Reusable constructs with the platform's secure defaults baked in."""

@@ -1,0 +1,70 @@
+"""One lakehouse environment: every stack of one branch, wired together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import aws_cdk as cdk
+from constructs import Construct
+
+from environments import Environment
+from stacks.catalog import LAYERS, CatalogStack
+from stacks.network import NetworkStack
+from stacks.storage import StorageStack
+
+
+@dataclass
+class Lakehouse:
+    network: NetworkStack
+    storage: StorageStack
+    catalog: CatalogStack
+
+    @property
+    def stacks(self) -> list[cdk.Stack]:
+        return [self.network, self.storage, self.catalog]
+
+
+def build_lakehouse(scope: Construct, env: Environment) -> Lakehouse:
+    profile = env.profile
+    common = {"env": cdk.Environment(account=env.account, region=env.region)}
+
+    def stack_args(component: str, description: str) -> dict:
+        return {"stack_name": env.stack_name(component), "description": f"{description} ({env.branch})", **common}
+
+    network = NetworkStack(
+        scope,
+        env.stack_name("Network"),
+        nat_gateways=profile.nat_gateways,
+        log_retention_days=profile.log_retention_days,
+        destroy_logs_on_teardown=profile.destroy_data_on_teardown,
+        **stack_args("Network", "VPC, subnets and security groups"),
+    )
+    storage = StorageStack(
+        scope,
+        env.stack_name("Storage"),
+        bucket_name=env.bucket_name,
+        key_alias=f"alias/{env.resource_name('lake')}",
+        destroy_data_on_teardown=profile.destroy_data_on_teardown,
+        bronze_infrequent_access_after_days=profile.bronze_infrequent_access_after_days,
+        bronze_archive_after_days=profile.bronze_archive_after_days,
+        query_results_expire_after_days=profile.query_results_expire_after_days,
+        **stack_args("Storage", "KMS key and lake buckets"),
+    )
+    catalog = CatalogStack(
+        scope,
+        env.stack_name("Catalog"),
+        database_names={layer: env.glue_database(layer) for layer in LAYERS},
+        layer_bucket_names={layer: env.bucket_name(layer) for layer in LAYERS},
+        query_results_bucket_name=env.bucket_name("query-results"),
+        key=storage.key,
+        workgroup_name=env.resource_name("lakehouse"),
+        bytes_scanned_cutoff=profile.athena_bytes_scanned_cutoff,
+        destroy_data_on_teardown=profile.destroy_data_on_teardown,
+        **stack_args("Catalog", "Glue databases, Bronze tables and Athena workgroup"),
+    )
+    catalog.add_stack_dependency(storage, "tables and workgroup point into the storage stack's buckets")
+    lakehouse = Lakehouse(network=network, storage=storage, catalog=catalog)
+    for stack in lakehouse.stacks:
+        for key, value in env.tags.items():
+            cdk.Tags.of(stack).add(key, value)
+    return lakehouse

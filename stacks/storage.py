@@ -1,0 +1,107 @@
+"""Storage: the environment's KMS key and one bucket per lake layer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import aws_cdk as cdk
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from stacks.constructs.lake_bucket import LakeBucket
+
+
+class StorageStack(cdk.Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        bucket_name: Callable[[str], str],
+        key_alias: str,
+        destroy_data_on_teardown: bool,
+        bronze_infrequent_access_after_days: int | None,
+        bronze_archive_after_days: int | None,
+        query_results_expire_after_days: int,
+        **kwargs,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        removal = cdk.RemovalPolicy.DESTROY if destroy_data_on_teardown else cdk.RemovalPolicy.RETAIN
+
+        self.key = kms.Key(
+            self,
+            "LakeKey",
+            alias=key_alias,
+            description="Encrypts every bucket, log and topic of this lakehouse environment",
+            enable_key_rotation=True,
+            removal_policy=removal,
+            pending_window=cdk.Duration.days(7),
+        )
+
+        # Server access logs can only be delivered to SSE-S3 buckets, so this one bucket is not on the KMS key.
+        self.access_logs = s3.Bucket(
+            self,
+            "AccessLogs",
+            bucket_name=bucket_name("access-logs"),
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            minimum_tls_version=1.2,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            lifecycle_rules=[s3.LifecycleRule(id="expire-access-logs", expiration=cdk.Duration.days(365))],
+            removal_policy=removal,
+            auto_delete_objects=destroy_data_on_teardown,
+        )
+
+        def lake_bucket(purpose: str, **options) -> s3.Bucket:
+            return LakeBucket(
+                self,
+                purpose.title().replace("-", ""),
+                bucket_name=bucket_name(purpose),
+                key=self.key,
+                access_logs=self.access_logs,
+                destroy_on_teardown=destroy_data_on_teardown,
+                **options,
+            ).bucket
+
+        self.landing = lake_bucket("landing")
+        self.bronze = lake_bucket(
+            "bronze", lifecycle_rules=_tiering(bronze_infrequent_access_after_days, bronze_archive_after_days)
+        )
+        self.silver = lake_bucket("silver")
+        self.gold = lake_bucket("gold")
+        self.query_results = lake_bucket(
+            "query-results",
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="expire-query-results", expiration=cdk.Duration.days(query_results_expire_after_days)
+                )
+            ],
+        )
+        self.artifacts = lake_bucket(
+            "artifacts",
+            versioned=True,
+            lifecycle_rules=[
+                s3.LifecycleRule(id="expire-old-artifact-versions", noncurrent_version_expiration=cdk.Duration.days(30))
+            ],
+        )
+
+
+def _tiering(infrequent_access_after_days: int | None, archive_after_days: int | None) -> list[s3.LifecycleRule]:
+    transitions = []
+    if infrequent_access_after_days is not None:
+        transitions.append(
+            s3.Transition(
+                storage_class=s3.StorageClass.INFREQUENT_ACCESS,
+                transition_after=cdk.Duration.days(infrequent_access_after_days),
+            )
+        )
+    if archive_after_days is not None:
+        transitions.append(
+            s3.Transition(
+                storage_class=s3.StorageClass.GLACIER_INSTANT_RETRIEVAL,
+                transition_after=cdk.Duration.days(archive_after_days),
+            )
+        )
+    return [s3.LifecycleRule(id="tier-bronze", transitions=transitions)] if transitions else []
