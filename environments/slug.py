@@ -18,7 +18,7 @@ import re
 MAX_SLUG_LENGTH = 20
 HASH_LENGTH = 8
 _HASH_SEPARATOR = "--"
-_VALID_SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+_VALID_SLUG = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 
 
 class InvalidBranchName(ValueError):
@@ -35,7 +35,7 @@ def _normalize(branch: str) -> str:
 
 
 def is_valid_slug(slug: str) -> bool:
-    return len(slug) <= MAX_SLUG_LENGTH and _VALID_SLUG.match(slug) is not None
+    return len(slug) <= MAX_SLUG_LENGTH and _VALID_SLUG.fullmatch(slug) is not None
 
 
 def slug_for_branch(branch: str) -> str:

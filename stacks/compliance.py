@@ -1,6 +1,12 @@
-"""cdk-nag in the synth path, and the one way to acknowledge a finding."""
+"""cdk-nag in the synth path, and the ways to acknowledge a finding.
+
+cdk-nag 3 matches an acknowledgment only against the exact finding id, so wildcard findings are
+acknowledged one resource at a time: an acknowledgment can never cover more than it names.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
@@ -15,3 +21,19 @@ def add_compliance_checks(app: cdk.App) -> None:
 def acknowledge(scope: IConstruct, finding: str, reason: str) -> None:
     """Accept one cdk-nag finding on `scope` (and below) for a stated, specific reason."""
     cdk.Validations.of(scope).acknowledge(cdk.Acknowledgment(id=finding, reason=reason))
+
+
+def acknowledge_wildcards(scope: IConstruct, resources: Iterable[str], reason: str) -> None:
+    """Accept AwsSolutions-IAM5 for exactly these wildcard resources (as cdk-nag prints them)."""
+    for resource in resources:
+        acknowledge(scope, f"AwsSolutions-IAM5[Resource::{resource}]", reason)
+
+
+def acknowledge_managed_policy(scope: IConstruct, policy: str, reason: str) -> None:
+    """Accept AwsSolutions-IAM4 for one AWS-managed policy, e.g. `service-role/AWSLambdaBasicExecutionRole`."""
+    acknowledge(scope, f"AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/{policy}]", reason)
+
+
+def token_arn(resource: cdk.CfnResource) -> str:
+    """How cdk-nag prints the ARN attribute of a resource in the same stack: `<LogicalId.Arn>`."""
+    return f"<{cdk.Stack.of(resource).get_logical_id(resource)}.Arn>"

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 import aws_cdk as cdk
 from constructs import Construct
 
+from contracts import STREAMED_TABLES
 from environments import Environment
 from stacks.catalog import LAYERS, CatalogStack
 from stacks.network import NetworkStack
 from stacks.storage import StorageStack
+from stacks.streaming import StreamingStack
 
 
 @dataclass
@@ -18,10 +20,11 @@ class Lakehouse:
     network: NetworkStack
     storage: StorageStack
     catalog: CatalogStack
+    streaming: StreamingStack
 
     @property
     def stacks(self) -> list[cdk.Stack]:
-        return [self.network, self.storage, self.catalog]
+        return [self.network, self.storage, self.catalog, self.streaming]
 
 
 def build_lakehouse(scope: Construct, env: Environment) -> Lakehouse:
@@ -63,7 +66,27 @@ def build_lakehouse(scope: Construct, env: Environment) -> Lakehouse:
         **stack_args("Catalog", "Glue databases, Bronze tables and Athena workgroup"),
     )
     catalog.add_stack_dependency(storage, "tables and workgroup point into the storage stack's buckets")
-    lakehouse = Lakehouse(network=network, storage=storage, catalog=catalog)
+    streaming = StreamingStack(
+        scope,
+        env.stack_name("Streaming"),
+        vpc=network.vpc,
+        msk_security_group=network.msk_security_group,
+        connect_security_group=network.connect_security_group,
+        client_security_group=network.lambda_security_group,
+        key=storage.key,
+        bronze_bucket_name=env.bucket_name("bronze"),
+        cluster_name=env.resource_name("kafka"),
+        connector_name=env.resource_name("bronze-sink"),
+        topic_admin_function_name=env.resource_name("kafka-topics"),
+        topics=[table.topic for table in STREAMED_TABLES],
+        msk=profile.msk,
+        connect=profile.connect,
+        log_retention_days=profile.log_retention_days,
+        destroy_data_on_teardown=profile.destroy_data_on_teardown,
+        **stack_args("Streaming", "MSK, topics and the MSK Connect sink into Bronze"),
+    )
+    streaming.add_stack_dependency(storage, "the sink writes into the storage stack's Bronze bucket")
+    lakehouse = Lakehouse(network=network, storage=storage, catalog=catalog, streaming=streaming)
     for stack in lakehouse.stacks:
         for key, value in env.tags.items():
             cdk.Tags.of(stack).add(key, value)

@@ -45,6 +45,10 @@ def test_known_branches_map_to_known_slugs(branch, slug):
     assert slug_for_branch(branch) == slug
 
 
+def test_a_trailing_newline_is_not_a_valid_slug():
+    assert slug_for_branch("a\n") != "a\n"
+
+
 def test_a_valid_slug_is_kept_and_a_changed_one_carries_a_hash():
     assert slug_for_branch("a-short-one") == "a-short-one"
     changed = slug_for_branch("Feature/UPPER")

@@ -1,0 +1,1 @@
+"""Lambda function code, one package per function."""

@@ -1,0 +1,1 @@
+"""Custom resource that creates the environment's Kafka topics from inside the VPC, with IAM auth."""

@@ -1,0 +1,168 @@
+"""Python Lambda code and dependency layers, built without Docker.
+
+Dependencies are installed for the Lambda platform with `uv` (manylinux wheels only, no builds) into
+`.build/lambda-layers/<digest>/python`, keyed by a digest of the requirements, the platform and a fixed
+resolution date, so the same requirements always give the same layer and a rebuild is a cache hit.
+Function code is the listed repository packages, copied without bytecode or tests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+import aws_cdk as cdk
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from stacks.compliance import acknowledge, acknowledge_managed_policy
+from stacks.constructs.retention import log_retention
+from stacks.synth_context import REPO_ROOT
+
+RUNTIME = lambda_.Runtime.PYTHON_3_12
+ARCHITECTURE = lambda_.Architecture.X86_64
+_PLATFORM = ("--python-platform", "x86_64-manylinux_2_28", "--python-version", "3.12")
+# Transitive dependencies resolve as of this date, so a layer does not change under a fixed requirements file.
+RESOLUTION_DATE = "2026-11-01"
+BUILD_DIR = REPO_ROOT / ".build"
+_IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "tests", "requirements*.txt")
+
+
+class LambdaBuildError(RuntimeError):
+    """A Lambda bundle could not be built."""
+
+
+def _uv() -> str:
+    for candidate in (shutil.which("uv"), os.path.expanduser("~/.local/bin/uv")):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    raise LambdaBuildError("uv is not installed; run `make install` (it installs uv) before synthesizing")
+
+
+def dependency_layer_dir(requirements: Path) -> Path:
+    """Install `requirements` for the Lambda platform (cached) and return the layer directory."""
+    digest = hashlib.sha256(
+        "\0".join([requirements.read_text(), *_PLATFORM, RESOLUTION_DATE, RUNTIME.name]).encode()
+    ).hexdigest()[:16]
+    layer = BUILD_DIR / "lambda-layers" / f"{requirements.parent.name}-{digest}"
+    if (layer / ".complete").exists():
+        return layer
+    shutil.rmtree(layer, ignore_errors=True)
+    command = [
+        _uv(), "pip", "install", "--quiet", "--no-compile", "--only-binary", ":all:",
+        "--exclude-newer", RESOLUTION_DATE, *_PLATFORM, "--target", str(layer / "python"), "-r", str(requirements),
+    ]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise LambdaBuildError(f"installing {requirements} for Lambda failed:\n{result.stderr.strip()}")
+    (layer / ".complete").touch()
+    return layer
+
+
+def code_dir(name: str, packages: Sequence[str]) -> Path:
+    """A directory holding the given top-level repository packages, as the function's code."""
+    target = BUILD_DIR / "lambda-code" / name
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    for package in packages:
+        source = REPO_ROOT / package
+        if not (source / "__init__.py").is_file():
+            raise LambdaBuildError(f"{source} is not a Python package; cannot bundle it into {name}")
+        shutil.copytree(source, target / package, ignore=_IGNORED)
+        # A nested package (lambdas/ingestion) needs its parents' __init__.py to import the same way.
+        for parent in Path(package).parents:
+            if parent != Path(".") and (REPO_ROOT / parent / "__init__.py").is_file():
+                shutil.copyfile(REPO_ROOT / parent / "__init__.py", target / parent / "__init__.py")
+    return target
+
+
+class DependencyLayer(Construct):
+    """A Lambda layer of third-party packages from one requirements file."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, requirements: Path, description: str) -> None:
+        super().__init__(scope, construct_id)
+        self.layer = lambda_.LayerVersion(
+            self,
+            "Layer",
+            code=lambda_.Code.from_asset(str(dependency_layer_dir(requirements))),
+            compatible_runtimes=[RUNTIME],
+            compatible_architectures=[ARCHITECTURE],
+            description=description,
+        )
+
+
+class PythonFunction(Construct):
+    """A Python Lambda of this repository: its own log group, a bounded timeout, optional VPC placement."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        function_name: str,
+        description: str,
+        handler: str,
+        packages: Sequence[str],
+        layers: Sequence[lambda_.ILayerVersion] = (),
+        environment: dict[str, str] | None = None,
+        timeout: cdk.Duration,
+        memory_size: int = 512,
+        log_retention_days: int,
+        destroy_logs_on_teardown: bool,
+        vpc: ec2.IVpc | None = None,
+        vpc_subnets: ec2.SubnetSelection | None = None,
+        security_groups: Sequence[ec2.ISecurityGroup] = (),
+        dead_letter_queue: sqs.IQueue | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.log_group = logs.LogGroup(
+            self,
+            "Logs",
+            log_group_name=f"/aws/lambda/{function_name}",
+            retention=log_retention(log_retention_days),
+            removal_policy=cdk.RemovalPolicy.DESTROY if destroy_logs_on_teardown else cdk.RemovalPolicy.RETAIN,
+        )
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            function_name=function_name,
+            description=description,
+            runtime=RUNTIME,
+            architecture=ARCHITECTURE,
+            handler=handler,
+            code=lambda_.Code.from_asset(str(code_dir(function_name, packages))),
+            layers=list(layers),
+            environment=environment or {},
+            timeout=timeout,
+            memory_size=memory_size,
+            log_group=self.log_group,
+            logging_format=lambda_.LoggingFormat.JSON,
+            vpc=vpc,
+            vpc_subnets=vpc_subnets,
+            security_groups=list(security_groups) or None,
+            dead_letter_queue=dead_letter_queue,
+        )
+        acknowledge_managed_policy(
+            self.function,
+            "service-role/AWSLambdaBasicExecutionRole",
+            "The AWS-managed basic execution policy only lets the function write its own CloudWatch logs.",
+        )
+        if vpc:
+            acknowledge_managed_policy(
+                self.function,
+                "service-role/AWSLambdaVPCAccessExecutionRole",
+                "The AWS-managed VPC access policy is the documented minimum for a function to manage its ENIs.",
+            )
+        acknowledge(
+            self.function,
+            "AwsSolutions-L1",
+            "Pinned to Python 3.12, the Python of MWAA and of the wheels in the dependency layers; "
+            "the runtime moves with them in one change.",
+        )

@@ -1,0 +1,196 @@
+"""MSK Connect running the project's S3 sink plugin into Bronze, configured from `connector.s3_sink`."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+
+import aws_cdk as cdk
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kafkaconnect as kafkaconnect
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3_assets as s3_assets
+from constructs import Construct
+
+from connector.build import PLUGIN_NAME, build_plugin
+from connector.s3_sink import S3SinkSettings, connector_config, worker_properties
+from contracts import layout
+from environments.profiles import ConnectCapacity
+from stacks.compliance import acknowledge_wildcards
+from stacks.constructs.kafka_cluster import KafkaCluster
+from stacks.constructs.retention import log_retention
+
+KAFKA_CONNECT_VERSION = "3.7.x"
+
+
+class S3SinkConnector(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        connector_name: str,
+        cluster: KafkaCluster,
+        topics: Sequence[str],
+        bronze_bucket_name: str,
+        key: kms.IKey,
+        capacity: ConnectCapacity,
+        subnets: list[ec2.ISubnet],
+        security_group: ec2.ISecurityGroup,
+        log_retention_days: int,
+        destroy_on_teardown: bool,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        stack = cdk.Stack.of(self)
+        removal = cdk.RemovalPolicy.DESTROY if destroy_on_teardown else cdk.RemovalPolicy.RETAIN
+
+        plugin_zip = s3_assets.Asset(self, "PluginZip", path=str(build_plugin().zip_path))
+        plugin = kafkaconnect.CfnCustomPlugin(
+            self,
+            "Plugin",
+            name=f"{connector_name}-{PLUGIN_NAME}-{plugin_zip.asset_hash[:12]}",
+            content_type="ZIP",
+            location=kafkaconnect.CfnCustomPlugin.CustomPluginLocationProperty(
+                s3_location=kafkaconnect.CfnCustomPlugin.S3LocationProperty(
+                    bucket_arn=plugin_zip.bucket.bucket_arn, file_key=plugin_zip.s3_object_key
+                )
+            ),
+        )
+        properties = "\n".join(f"{name}={value}" for name, value in worker_properties().items())
+        worker = kafkaconnect.CfnWorkerConfiguration(
+            self,
+            "WorkerConfiguration",
+            name=f"{connector_name}-worker",
+            properties_file_content=base64.b64encode(properties.encode()).decode(),
+        )
+        worker_logs = logs.LogGroup(self, "WorkerLogs", retention=log_retention(log_retention_days), removal_policy=removal)
+
+        self.role = iam.Role(
+            self,
+            "ExecutionRole",
+            assumed_by=iam.ServicePrincipal(
+                "kafkaconnect.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": stack.account}}
+            ),
+            description=f"MSK Connect {connector_name}: read its topics, write Bronze",
+        )
+        internal_topic = cluster.topic_arn("__amazon_msk_connect_*")
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["kafka-cluster:Connect", "kafka-cluster:DescribeCluster"], resources=[cluster.cluster_arn]
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["kafka-cluster:ReadData", "kafka-cluster:DescribeTopic"],
+                resources=[cluster.topic_arn(topic) for topic in topics],
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "kafka-cluster:CreateTopic",
+                    "kafka-cluster:DescribeTopic",
+                    "kafka-cluster:ReadData",
+                    "kafka-cluster:WriteData",
+                ],
+                resources=[internal_topic],
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["kafka-cluster:AlterGroup", "kafka-cluster:DescribeGroup"],
+                resources=[cluster.group_arn(f"connect-{connector_name}"), cluster.group_arn("__amazon_msk_connect_*")],
+            )
+        )
+        bronze_arn = f"arn:{stack.partition}:s3:::{bronze_bucket_name}"
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+                resources=[f"{bronze_arn}/{layout.STREAMING_PREFIX}/*"],
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(actions=["s3:ListBucket", "s3:GetBucketLocation"], resources=[bronze_arn])
+        )
+        key.grant(self.role, "kms:GenerateDataKey", "kms:Decrypt")
+        acknowledge_wildcards(
+            self.role,
+            [cluster.topic_arn(topic) for topic in topics] + [cluster.group_arn(f"connect-{connector_name}")],
+            "Topic and group ARNs carry the cluster UUID, unknown until deploy; the wildcard stands only for it.",
+        )
+        acknowledge_wildcards(
+            self.role,
+            [internal_topic, cluster.group_arn("__amazon_msk_connect_*")],
+            "MSK Connect names its internal topics and groups __amazon_msk_connect_<suffix> at run time.",
+        )
+        acknowledge_wildcards(
+            self.role,
+            [f"{bronze_arn}/{layout.STREAMING_PREFIX}/*"],
+            "The sink writes new objects under Bronze's streaming/ prefix only; keys are made at run time.",
+        )
+
+        sink = S3SinkSettings(topics=tuple(topics), bucket=bronze_bucket_name, region=stack.region)
+        self.connector = kafkaconnect.CfnConnector(
+            self,
+            "Connector",
+            connector_name=connector_name,
+            connector_description="Olist events from MSK into the Bronze bucket as gzip JSON lines",
+            kafka_connect_version=KAFKA_CONNECT_VERSION,
+            connector_configuration=connector_config(sink),
+            capacity=_capacity(capacity),
+            kafka_cluster=kafkaconnect.CfnConnector.KafkaClusterProperty(
+                apache_kafka_cluster=kafkaconnect.CfnConnector.ApacheKafkaClusterProperty(
+                    bootstrap_servers=cluster.bootstrap_servers,
+                    vpc=kafkaconnect.CfnConnector.VpcProperty(
+                        security_groups=[security_group.security_group_id],
+                        subnets=[subnet.subnet_id for subnet in subnets],
+                    ),
+                )
+            ),
+            kafka_cluster_client_authentication=kafkaconnect.CfnConnector.KafkaClusterClientAuthenticationProperty(
+                authentication_type="IAM"
+            ),
+            kafka_cluster_encryption_in_transit=kafkaconnect.CfnConnector.KafkaClusterEncryptionInTransitProperty(
+                encryption_type="TLS"
+            ),
+            plugins=[
+                kafkaconnect.CfnConnector.PluginProperty(
+                    custom_plugin=kafkaconnect.CfnConnector.CustomPluginProperty(
+                        custom_plugin_arn=plugin.attr_custom_plugin_arn, revision=plugin.attr_revision
+                    )
+                )
+            ],
+            worker_configuration=kafkaconnect.CfnConnector.WorkerConfigurationProperty(
+                worker_configuration_arn=worker.attr_worker_configuration_arn, revision=worker.attr_revision
+            ),
+            log_delivery=kafkaconnect.CfnConnector.LogDeliveryProperty(
+                worker_log_delivery=kafkaconnect.CfnConnector.WorkerLogDeliveryProperty(
+                    cloud_watch_logs=kafkaconnect.CfnConnector.CloudWatchLogsLogDeliveryProperty(
+                        enabled=True, log_group=worker_logs.log_group_name
+                    )
+                )
+            ),
+            service_execution_role_arn=self.role.role_arn,
+        )
+        self.connector.node.add_dependency(self.role)
+        self.consumer_group = f"connect-{connector_name}"
+
+
+def _capacity(capacity: ConnectCapacity) -> kafkaconnect.CfnConnector.CapacityProperty:
+    if capacity.min_workers == capacity.max_workers:
+        return kafkaconnect.CfnConnector.CapacityProperty(
+            provisioned_capacity=kafkaconnect.CfnConnector.ProvisionedCapacityProperty(
+                mcu_count=capacity.mcu_count, worker_count=capacity.min_workers
+            )
+        )
+    return kafkaconnect.CfnConnector.CapacityProperty(
+        auto_scaling=kafkaconnect.CfnConnector.AutoScalingProperty(
+            mcu_count=capacity.mcu_count,
+            min_worker_count=capacity.min_workers,
+            max_worker_count=capacity.max_workers,
+            scale_in_policy=kafkaconnect.CfnConnector.ScaleInPolicyProperty(cpu_utilization_percentage=20),
+            scale_out_policy=kafkaconnect.CfnConnector.ScaleOutPolicyProperty(cpu_utilization_percentage=80),
+        )
+    )

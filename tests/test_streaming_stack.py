@@ -1,0 +1,120 @@
+"""Streaming: MSK with IAM/TLS/KMS, topics by custom resource, MSK Connect sinking into Bronze."""
+
+import base64
+import json
+
+from connector.s3_sink import connector_config, resolve_key
+from contracts import STREAMED_TABLES, layout
+from stacks.constructs.kafka_cluster import SERVER_PROPERTIES
+
+TOPICS = [table.topic for table in STREAMED_TABLES]
+
+
+def _one(template, kind):
+    resources = template.find_resources(kind)
+    assert len(resources) == 1, f"expected one {kind}, found {len(resources)}"
+    return next(iter(resources.values()))["Properties"]
+
+
+def test_cluster_uses_iam_tls_and_kms_with_profile_sizes(main_env, feature_env):
+    for synthesized in (main_env, feature_env):
+        settings = synthesized.environment.profile.msk
+        cluster = _one(synthesized.template("Streaming"), "AWS::MSK::Cluster")
+        assert cluster["ClusterName"] == synthesized.environment.resource_name("kafka")
+        assert cluster["ClientAuthentication"] == {"Sasl": {"Iam": {"Enabled": True}}, "Unauthenticated": {"Enabled": False}}
+        assert cluster["EncryptionInfo"]["EncryptionInTransit"] == {"ClientBroker": "TLS", "InCluster": True}
+        assert "DataVolumeKMSKeyId" in cluster["EncryptionInfo"]["EncryptionAtRest"]
+        assert cluster["BrokerNodeGroupInfo"]["InstanceType"] == settings.broker_instance_type
+        assert cluster["NumberOfBrokerNodes"] == 2 * settings.brokers_per_az
+        assert cluster["LoggingInfo"]["BrokerLogs"]["CloudWatchLogs"]["Enabled"] is True
+    assert _one(feature_env.template("Streaming"), "AWS::MSK::Cluster")["BrokerNodeGroupInfo"]["InstanceType"] == (
+        "kafka.t3.small"
+    )
+
+
+def test_automatic_topic_creation_is_off(feature_env):
+    configuration = _one(feature_env.template("Streaming"), "AWS::MSK::Configuration")
+    assert "auto.create.topics.enable=false" in configuration["ServerProperties"].splitlines()
+    assert SERVER_PROPERTIES["auto.create.topics.enable"] == "false"
+
+
+def test_topics_are_created_by_a_vpc_custom_resource(feature_env):
+    template = feature_env.template("Streaming")
+    topics = _one(template, "Custom::KafkaTopics")
+    assert [topic["Name"] for topic in topics["Topics"]] == TOPICS
+    assert {topic["Partitions"] for topic in topics["Topics"]} == {feature_env.environment.profile.msk.topic_partitions}
+    assert "Fn::GetAtt" in topics["BootstrapServers"]  # from the GetBootstrapBrokers lookup, not a constant
+    admin = [
+        fn["Properties"]
+        for fn in template.find_resources("AWS::Lambda::Function").values()
+        if fn["Properties"].get("FunctionName") == feature_env.environment.resource_name("kafka-topics")
+    ]
+    assert len(admin) == 1 and "VpcConfig" in admin[0]
+    assert admin[0]["Handler"] == "lambdas.kafka_admin.handler.handler"
+
+
+def test_bootstrap_brokers_come_from_the_msk_api(feature_env):
+    lookup = _one(feature_env.template("Streaming"), "Custom::AWS")
+    assert '"action":"getBootstrapBrokers"' in json.dumps(lookup["Create"], separators=(",", ":")).replace("\\", "")
+
+
+def test_connector_config_is_the_single_source_and_uses_iam_tls(feature_env):
+    connector = _one(feature_env.template("Streaming"), "AWS::KafkaConnect::Connector")
+    bucket = feature_env.environment.bucket_name("bronze")
+    config = connector["ConnectorConfiguration"]
+    from connector.s3_sink import S3SinkSettings
+
+    expected = connector_config(S3SinkSettings(topics=tuple(TOPICS), bucket=bucket, region="us-east-1"))
+    assert config == expected
+    assert connector["KafkaClusterClientAuthentication"] == {"AuthenticationType": "IAM"}
+    assert connector["KafkaClusterEncryptionInTransit"] == {"EncryptionType": "TLS"}
+    assert connector["LogDelivery"]["WorkerLogDelivery"]["CloudWatchLogs"]["Enabled"] is True
+
+
+def test_connector_capacity_follows_the_profile(main_env, feature_env):
+    ephemeral = _one(feature_env.template("Streaming"), "AWS::KafkaConnect::Connector")["Capacity"]
+    assert ephemeral == {"ProvisionedCapacity": {"McuCount": 1, "WorkerCount": 1}}
+    persistent = _one(main_env.template("Streaming"), "AWS::KafkaConnect::Connector")["Capacity"]
+    assert persistent["AutoScaling"]["MaxWorkerCount"] == main_env.environment.profile.connect.max_workers
+
+
+def test_worker_configuration_matches_the_local_worker(feature_env):
+    from connector.s3_sink import worker_properties
+
+    worker = _one(feature_env.template("Streaming"), "AWS::KafkaConnect::WorkerConfiguration")
+    lines = base64.b64decode(worker["PropertiesFileContent"]).decode().splitlines()
+    assert dict(line.split("=", 1) for line in lines) == worker_properties()
+
+
+def test_connector_role_is_scoped_to_this_cluster_topics_and_bronze_prefix(feature_env):
+    template = feature_env.template("Streaming")
+    env = feature_env.environment
+    policies = [
+        p["Properties"]["PolicyDocument"]["Statement"]
+        for p in template.find_resources("AWS::IAM::Policy").values()
+        if "ExecutionRole" in json.dumps(p["Properties"]["Roles"])
+    ]
+    assert len(policies) == 1
+    resources = json.dumps(policies[0])
+    assert env.resource_name("kafka") in resources
+    assert f"{env.bucket_name('bronze')}/streaming/*" in resources
+    for statement in policies[0]:
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        assert not any(action.endswith(":*") for action in actions), statement
+        assert statement["Resource"] != "*", statement
+
+
+def test_sink_keys_resolve_under_the_synthesized_projection_template(feature_env):
+    """Parity: a key the sink writes resolves under the template read from the synthesized Glue table."""
+    tables = feature_env.template("Catalog").find_resources("AWS::Glue::Table")
+    for table in STREAMED_TABLES:
+        glue = next(
+            t["Properties"]["TableInput"]
+            for t in tables.values()
+            if t["Properties"]["TableInput"]["Name"] == f"{table.name}_events"
+        )
+        template = glue["Parameters"]["storage.location.template"]
+        bucket = feature_env.environment.bucket_name("bronze")
+        key = f"{layout.streaming_table_prefix(table.topic)}dt=2026-11-25/hour=07/{table.topic}-0-{0:020d}.jsonl.gz"
+        resolved = resolve_key(f"s3://{bucket}/{key}", template, glue["Parameters"])
+        assert resolved.partition_values == {"dt": "2026-11-25", "hour": "07"}
