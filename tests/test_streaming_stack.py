@@ -21,7 +21,10 @@ def test_cluster_uses_iam_tls_and_kms_with_profile_sizes(main_env, feature_env):
         settings = synthesized.environment.profile.msk
         cluster = _one(synthesized.template("Streaming"), "AWS::MSK::Cluster")
         assert cluster["ClusterName"] == synthesized.environment.resource_name("kafka")
-        assert cluster["ClientAuthentication"] == {"Sasl": {"Iam": {"Enabled": True}}, "Unauthenticated": {"Enabled": False}}
+        assert cluster["ClientAuthentication"] == {
+            "Sasl": {"Iam": {"Enabled": True}},
+            "Unauthenticated": {"Enabled": False},
+        }
         assert cluster["EncryptionInfo"]["EncryptionInTransit"] == {"ClientBroker": "TLS", "InCluster": True}
         assert "DataVolumeKMSKeyId" in cluster["EncryptionInfo"]["EncryptionAtRest"]
         assert cluster["BrokerNodeGroupInfo"]["InstanceType"] == settings.broker_instance_type

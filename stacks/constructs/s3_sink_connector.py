@@ -65,7 +65,9 @@ class S3SinkConnector(Construct):
             name=f"{connector_name}-worker",
             properties_file_content=base64.b64encode(properties.encode()).decode(),
         )
-        worker_logs = logs.LogGroup(self, "WorkerLogs", retention=log_retention(log_retention_days), removal_policy=removal)
+        worker_logs = logs.LogGroup(
+            self, "WorkerLogs", retention=log_retention(log_retention_days), removal_policy=removal
+        )
 
         self.role = iam.Role(
             self,
