@@ -10,6 +10,7 @@ from constructs import Construct
 from contracts import STREAMED_TABLES
 from environments import Environment
 from stacks.catalog import LAYERS, CatalogStack
+from stacks.ingestion import IngestionStack
 from stacks.network import NetworkStack
 from stacks.storage import StorageStack
 from stacks.streaming import StreamingStack
@@ -21,10 +22,11 @@ class Lakehouse:
     storage: StorageStack
     catalog: CatalogStack
     streaming: StreamingStack
+    ingestion: IngestionStack
 
     @property
     def stacks(self) -> list[cdk.Stack]:
-        return [self.network, self.storage, self.catalog, self.streaming]
+        return [self.network, self.storage, self.catalog, self.streaming, self.ingestion]
 
 
 def build_lakehouse(scope: Construct, env: Environment) -> Lakehouse:
@@ -86,7 +88,20 @@ def build_lakehouse(scope: Construct, env: Environment) -> Lakehouse:
         **stack_args("Streaming", "MSK, topics and the MSK Connect sink into Bronze"),
     )
     streaming.add_stack_dependency(storage, "the sink writes into the storage stack's Bronze bucket")
-    lakehouse = Lakehouse(network=network, storage=storage, catalog=catalog, streaming=streaming)
+    ingestion = IngestionStack(
+        scope,
+        env.stack_name("Ingestion"),
+        function_name=env.resource_name("ingestion"),
+        dead_letter_queue_name=env.resource_name("ingestion-dlq"),
+        landing_bucket_name=env.bucket_name("landing"),
+        bronze_bucket_name=env.bucket_name("bronze"),
+        key=storage.key,
+        log_retention_days=profile.log_retention_days,
+        destroy_data_on_teardown=profile.destroy_data_on_teardown,
+        **stack_args("Ingestion", "Batch CSV ingestion into Bronze"),
+    )
+    ingestion.add_stack_dependency(storage, "ingestion reads landing and writes Bronze")
+    lakehouse = Lakehouse(network=network, storage=storage, catalog=catalog, streaming=streaming, ingestion=ingestion)
     for stack in lakehouse.stacks:
         for key, value in env.tags.items():
             cdk.Tags.of(stack).add(key, value)

@@ -88,10 +88,15 @@ class DependencyLayer(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, requirements: Path, description: str) -> None:
         super().__init__(scope, construct_id)
+        layer_dir = dependency_layer_dir(requirements)
         self.layer = lambda_.LayerVersion(
             self,
             "Layer",
-            code=lambda_.Code.from_asset(str(dependency_layer_dir(requirements))),
+            # The directory name already is a digest of everything the layer is built from; hashing
+            # its hundreds of megabytes again on every synth would only cost time.
+            code=lambda_.Code.from_asset(
+                str(layer_dir), asset_hash=layer_dir.name, asset_hash_type=cdk.AssetHashType.CUSTOM
+            ),
             compatible_runtimes=[RUNTIME],
             compatible_architectures=[ARCHITECTURE],
             description=description,

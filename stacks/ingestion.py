@@ -1,0 +1,108 @@
+"""Batch ingestion: CSV drops in the landing bucket become validated Bronze Parquet, exactly once."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_notifications as s3n
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from contracts import layout
+from stacks.compliance import acknowledge, acknowledge_managed_policy, acknowledge_wildcards
+from stacks.constructs.python_lambda import DependencyLayer, PythonFunction
+from stacks.synth_context import REPO_ROOT
+
+# A file larger than memory still ingests: the code streams it in chunks (see lambdas/ingestion).
+INGESTION_MEMORY_MB = 1024
+BRONZE_WRITE_PREFIXES = (layout.BATCH_PREFIX, layout.QUARANTINE_PREFIX, layout.MANIFEST_PREFIX)
+
+
+class IngestionStack(cdk.Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        function_name: str,
+        dead_letter_queue_name: str,
+        landing_bucket_name: str,
+        bronze_bucket_name: str,
+        key: kms.IKey,
+        log_retention_days: int,
+        destroy_data_on_teardown: bool,
+        **kwargs,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.dead_letter_queue = sqs.Queue(
+            self,
+            "DeadLetters",
+            queue_name=dead_letter_queue_name,
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=key,
+            enforce_ssl=True,
+            retention_period=cdk.Duration.days(14),
+        )
+        acknowledge(
+            self.dead_letter_queue,
+            "AwsSolutions-SQS3",
+            "This queue is itself the dead-letter queue of the ingestion function; nothing consumes it but people.",
+        )
+        layer = DependencyLayer(
+            self,
+            "IngestionLayer",
+            requirements=REPO_ROOT / "lambdas" / "ingestion" / "requirements.txt",
+            description="pyarrow and tenacity for the Olist batch ingestion",
+        ).layer
+        self.function = PythonFunction(
+            self,
+            "Ingestion",
+            function_name=function_name,
+            description="Validates Olist CSV drops and writes typed Parquet, quarantine and manifests to Bronze",
+            handler="lambdas.ingestion.handler.handler",
+            packages=["lambdas/ingestion", "contracts"],
+            layers=[layer],
+            environment={"BRONZE_BUCKET": bronze_bucket_name, "LOG_LEVEL": "INFO"},
+            timeout=cdk.Duration.minutes(15),
+            memory_size=INGESTION_MEMORY_MB,
+            log_retention_days=log_retention_days,
+            destroy_logs_on_teardown=destroy_data_on_teardown,
+            dead_letter_queue=self.dead_letter_queue,
+        ).function
+        self.function.configure_async_invoke(retry_attempts=2, max_event_age=cdk.Duration.hours(6))
+
+        landing_arn = f"arn:{self.partition}:s3:::{landing_bucket_name}"
+        bronze_arn = f"arn:{self.partition}:s3:::{bronze_bucket_name}"
+        bronze_objects = [f"{bronze_arn}/{prefix}/*" for prefix in BRONZE_WRITE_PREFIXES]
+        self.function.add_to_role_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=[f"{landing_arn}/*"]))
+        self.function.add_to_role_policy(
+            iam.PolicyStatement(actions=["s3:PutObject", "s3:GetObject"], resources=bronze_objects)
+        )
+        self.function.add_to_role_policy(iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bronze_arn]))
+        key.grant(self.function, "kms:Decrypt", "kms:GenerateDataKey")
+        acknowledge_wildcards(
+            self.function,
+            [f"{landing_arn}/*", *bronze_objects],
+            "Object keys are made per file at run time; access is limited to the landing bucket and to the "
+            "Bronze batch, quarantine and manifest prefixes.",
+        )
+
+        landing = s3.Bucket.from_bucket_name(self, "Landing", landing_bucket_name)
+        # No key filter: a file under an unknown prefix must reach the function and fail loudly, not be ignored.
+        landing.add_event_notification(s3.EventType.OBJECT_CREATED, s3n.LambdaDestination(self.function))
+        self._acknowledge_notification_handler()
+
+    def _acknowledge_notification_handler(self) -> None:
+        handler = next(child for child in self.node.children if child.node.id.startswith("BucketNotificationsHandler"))
+        acknowledge_managed_policy(
+            handler,
+            "service-role/AWSLambdaBasicExecutionRole",
+            "CDK's bucket-notifications handler only writes its own logs; the framework creates its role.",
+        )
+        acknowledge_wildcards(
+            handler,
+            ["*"],
+            "s3:PutBucketNotification has no resource-level scoping in CDK's shared notifications handler.",
+        )
