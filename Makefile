@@ -36,12 +36,16 @@ node_modules/.installed: package.json package-lock.json
 .PHONY: install
 install: $(VENV)/.installed ## Install the Python environment (uv) into .venv
 
+.PHONY: engines
+engines: install ## Fetch the Kafka + Connect jars (Maven Central -> .cache/) and build the S3 sink plugin
+	$(PY) -m localtwin.engines fetch
+
 .PHONY: run
 run: install ## The main job: run the whole lakehouse locally on generated data (DATA_DIR=<dir> for real Olist CSVs)
 	$(PY) -m stacks.describe --branch "$(BRANCH)"
 
 .PHONY: test
-test: install ## The whole test suite (lint, unit, synth gate, local engines)
+test: install engines ## The whole test suite (lint, unit, synth gate, local engines)
 	$(PY) -m ruff check .
 	$(PY) -m pytest $(PYTEST_ARGS)
 

@@ -10,6 +10,10 @@ from datetime import timedelta
 from typing import Literal
 
 
+# Every environment spans two availability zones (subnets, brokers, MWAA).
+AVAILABILITY_ZONES = 2
+
+
 @dataclass(frozen=True)
 class MskSettings:
     """MSK provisioned brokers: IAM auth and TLS always; sizes differ by profile."""
@@ -20,6 +24,10 @@ class MskSettings:
     volume_size_gib: int
     topic_partitions: int
     topic_replication_factor: int
+
+    @property
+    def broker_count(self) -> int:
+        return self.brokers_per_az * AVAILABILITY_ZONES
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,9 @@ from contracts import STREAMED_TABLES
 from environments import Environment
 from stacks.catalog import LAYERS, CatalogStack
 from stacks.ingestion import IngestionStack
+from stacks.monitoring import AlarmThresholds, MonitoredResources, MonitoringStack
 from stacks.network import NetworkStack
+from stacks.orchestration import OrchestrationStack
 from stacks.storage import StorageStack
 from stacks.streaming import StreamingStack
 
@@ -23,10 +25,36 @@ class Lakehouse:
     catalog: CatalogStack
     streaming: StreamingStack
     ingestion: IngestionStack
+    orchestration: OrchestrationStack
+    monitoring: MonitoringStack
 
     @property
     def stacks(self) -> list[cdk.Stack]:
-        return [self.network, self.storage, self.catalog, self.streaming, self.ingestion]
+        return [
+            self.network,
+            self.storage,
+            self.catalog,
+            self.streaming,
+            self.ingestion,
+            self.orchestration,
+            self.monitoring,
+        ]
+
+
+def airflow_settings(env: Environment) -> dict[str, str]:
+    """What the DAGs read to find this environment (MWAA exposes them as AIRFLOW__KEYSTONE__* variables)."""
+    return {
+        "keystone.environment": env.slug,
+        "keystone.region": env.region,
+        "keystone.landing_bucket": env.bucket_name("landing"),
+        "keystone.bronze_bucket": env.bucket_name("bronze"),
+        "keystone.artifacts_bucket": env.bucket_name("artifacts"),
+        "keystone.query_results_bucket": env.bucket_name("query-results"),
+        "keystone.athena_workgroup": env.resource_name("lakehouse"),
+        "keystone.glue_database_prefix": env.glue_database("").rstrip("_"),
+        "keystone.ingestion_function": env.resource_name("ingestion"),
+        "keystone.producer_function": env.resource_name("producer"),
+    }
 
 
 def build_lakehouse(scope: Construct, env: Environment) -> Lakehouse:
@@ -80,6 +108,8 @@ def build_lakehouse(scope: Construct, env: Environment) -> Lakehouse:
         cluster_name=env.resource_name("kafka"),
         connector_name=env.resource_name("bronze-sink"),
         topic_admin_function_name=env.resource_name("kafka-topics"),
+        producer_function_name=env.resource_name("producer"),
+        replay_source_bucket_name=env.bucket_name("landing"),
         topics=[table.topic for table in STREAMED_TABLES],
         msk=profile.msk,
         connect=profile.connect,
@@ -101,7 +131,56 @@ def build_lakehouse(scope: Construct, env: Environment) -> Lakehouse:
         **stack_args("Ingestion", "Batch CSV ingestion into Bronze"),
     )
     ingestion.add_stack_dependency(storage, "ingestion reads landing and writes Bronze")
-    lakehouse = Lakehouse(network=network, storage=storage, catalog=catalog, streaming=streaming, ingestion=ingestion)
+    orchestration = OrchestrationStack(
+        scope,
+        env.stack_name("Orchestration"),
+        environment_name=env.resource_name("airflow"),
+        settings=profile.mwaa,
+        vpc=network.vpc,
+        security_group=network.mwaa_security_group,
+        artifacts_bucket_name=env.bucket_name("artifacts"),
+        key=storage.key,
+        data_bucket_names=[env.bucket_name(p) for p in ("landing", "bronze", "silver", "gold", "query-results")],
+        glue_database_prefix=env.glue_database("").rstrip("_"),
+        workgroup_name=env.resource_name("lakehouse"),
+        invokable_function_names=[env.resource_name("ingestion"), env.resource_name("producer")],
+        airflow_settings=airflow_settings(env),
+        destroy_logs_on_teardown=profile.destroy_data_on_teardown,
+        **stack_args("Orchestration", "MWAA environment, DAGs and dbt project"),
+    )
+    for upstream in (storage, catalog, streaming, ingestion):
+        orchestration.add_stack_dependency(upstream, "DAGs use the buckets, catalog, producer and ingestion")
+    monitoring = MonitoringStack(
+        scope,
+        env.stack_name("Monitoring"),
+        dashboard_name=env.resource_name("lakehouse"),
+        alert_topic_name=env.resource_name("alerts"),
+        alert_email=profile.alert_email,
+        key=storage.key,
+        resources=MonitoredResources(
+            kafka_cluster=env.resource_name("kafka"),
+            broker_count=profile.msk.broker_count,
+            topics=[table.topic for table in STREAMED_TABLES],
+            connector=env.resource_name("bronze-sink"),
+            connector_consumer_group=streaming.connector.consumer_group,
+            ingestion_function=env.resource_name("ingestion"),
+            ingestion_dead_letter_queue=env.resource_name("ingestion-dlq"),
+            airflow_environment=env.resource_name("airflow"),
+            athena_workgroup=env.resource_name("lakehouse"),
+        ),
+        thresholds=AlarmThresholds(athena_bytes_per_hour=profile.athena_bytes_scanned_cutoff * 5),
+        **stack_args("Monitoring", "Dashboard, alarms and the alert topic"),
+    )
+    monitoring.add_stack_dependency(storage, "the alert topic is encrypted with the lake key")
+    lakehouse = Lakehouse(
+        network=network,
+        storage=storage,
+        catalog=catalog,
+        streaming=streaming,
+        ingestion=ingestion,
+        orchestration=orchestration,
+        monitoring=monitoring,
+    )
     for stack in lakehouse.stacks:
         for key, value in env.tags.items():
             cdk.Tags.of(stack).add(key, value)

@@ -6,13 +6,16 @@ from collections.abc import Sequence
 
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from environments.profiles import ConnectCapacity, MskSettings
 from stacks.constructs.kafka_cluster import KafkaCluster
 from stacks.constructs.kafka_topics import KafkaTopics
-from stacks.constructs.python_lambda import DependencyLayer
+from stacks.compliance import acknowledge_wildcards
+from stacks.constructs.python_lambda import DependencyLayer, PythonFunction
 from stacks.constructs.s3_sink_connector import S3SinkConnector
 from stacks.synth_context import REPO_ROOT
 
@@ -32,6 +35,8 @@ class StreamingStack(cdk.Stack):
         cluster_name: str,
         connector_name: str,
         topic_admin_function_name: str,
+        producer_function_name: str,
+        replay_source_bucket_name: str,
         topics: Sequence[str],
         msk: MskSettings,
         connect: ConnectCapacity,
@@ -91,3 +96,59 @@ class StreamingStack(cdk.Stack):
         )
         # The sink subscribes to topics that must exist: auto-creation is off.
         self.connector.connector.node.add_dependency(self.topics.resource)
+        self.producer = self._producer(
+            producer_function_name, replay_source_bucket_name, topics, key, vpc, private, client_security_group,
+            log_retention_days, destroy_data_on_teardown,
+        )  # fmt: skip
+
+    def _producer(
+        self,
+        function_name: str,
+        source_bucket_name: str,
+        topics: Sequence[str],
+        key: kms.IKey,
+        vpc: ec2.IVpc,
+        subnets: ec2.SubnetSelection,
+        security_group: ec2.ISecurityGroup,
+        log_retention_days: int,
+        destroy_logs_on_teardown: bool,
+    ) -> lambda_.IFunction:
+        producer = PythonFunction(
+            self,
+            "Producer",
+            function_name=function_name,
+            description="Replays Olist CSVs from S3 into MSK (started by hand or by the olist_replay DAG)",
+            handler="lambdas.producer.handler.handler",
+            packages=["lambdas/producer", "producers", "contracts"],
+            layers=[self.kafka_client_layer],
+            environment={"BOOTSTRAP_SERVERS": self.cluster.bootstrap_servers},
+            timeout=cdk.Duration.minutes(15),
+            memory_size=2048,
+            log_retention_days=log_retention_days,
+            destroy_logs_on_teardown=destroy_logs_on_teardown,
+            vpc=vpc,
+            vpc_subnets=subnets,
+            security_groups=[security_group],
+        ).function
+        source_arn = f"arn:{self.partition}:s3:::{source_bucket_name}"
+        topic_arns = [self.cluster.topic_arn(topic) for topic in topics]
+        for statement in (
+            iam.PolicyStatement(actions=["s3:ListBucket"], resources=[source_arn]),
+            iam.PolicyStatement(actions=["s3:GetObject"], resources=[f"{source_arn}/*"]),
+            iam.PolicyStatement(
+                actions=["kafka-cluster:Connect", "kafka-cluster:WriteDataIdempotently"],
+                resources=[self.cluster.cluster_arn],
+            ),
+            iam.PolicyStatement(
+                actions=["kafka-cluster:WriteData", "kafka-cluster:DescribeTopic"], resources=topic_arns
+            ),
+        ):
+            producer.add_to_role_policy(statement)
+        key.grant_decrypt(producer)
+        acknowledge_wildcards(
+            producer,
+            [f"{source_arn}/*", *topic_arns],
+            "The replay source prefix is chosen per run within the landing bucket; topic ARNs carry the cluster "
+            "UUID, unknown until deploy.",
+        )
+        return producer

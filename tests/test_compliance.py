@@ -76,8 +76,8 @@ def test_two_branches_share_no_stack_or_physical_name(main_env, feature_env):
         for template in synthesized.templates.values():
             for resource in template.to_json()["Resources"].values():
                 for key, value in resource.get("Properties", {}).items():
-                    # An inline policy's name is scoped to its role, not to the account.
-                    if key.endswith("Name") and key != "PolicyName" and isinstance(value, str):
+                    # An inline policy's name is scoped to its role, and a display name is only a label.
+                    if key.endswith("Name") and key not in ("PolicyName", "DisplayName") and isinstance(value, str):
                         names.add(value)
         return names
 

@@ -28,7 +28,7 @@ def test_cluster_uses_iam_tls_and_kms_with_profile_sizes(main_env, feature_env):
         assert cluster["EncryptionInfo"]["EncryptionInTransit"] == {"ClientBroker": "TLS", "InCluster": True}
         assert "DataVolumeKMSKeyId" in cluster["EncryptionInfo"]["EncryptionAtRest"]
         assert cluster["BrokerNodeGroupInfo"]["InstanceType"] == settings.broker_instance_type
-        assert cluster["NumberOfBrokerNodes"] == 2 * settings.brokers_per_az
+        assert cluster["NumberOfBrokerNodes"] == settings.broker_count == 2 * settings.brokers_per_az
         assert cluster["LoggingInfo"]["BrokerLogs"]["CloudWatchLogs"]["Enabled"] is True
     assert _one(feature_env.template("Streaming"), "AWS::MSK::Cluster")["BrokerNodeGroupInfo"]["InstanceType"] == (
         "kafka.t3.small"

@@ -1,0 +1,1 @@
+"""The Olist producer as a Lambda inside the VPC, replaying CSVs from S3 into MSK."""

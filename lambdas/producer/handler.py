@@ -1,0 +1,64 @@
+"""Replay Olist CSVs from an S3 prefix into MSK with IAM auth.
+
+Event: `{"source": "s3://<bucket>/<prefix>/", "speed": "max" | "<N>x" | "<N>/s", "tables": [...]}`
+(`speed` and `tables` optional). The function downloads the prefix's CSV files to /tmp, replays them
+with the same code as `python -m producers`, and fails (so the caller sees it) when any event was not
+acknowledged or any file could not be read. A Lambda run is bounded by its 15-minute timeout: replays
+at historical speed that last longer belong to a long-running task, not here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+from urllib.parse import urlparse
+
+import boto3
+
+from producers.delivery import Speed
+from producers.kafka_config import KafkaConnection
+from producers.replay import EXIT_OK, replay
+
+logger = logging.getLogger()
+logger.setLevel(logging.INFO)
+
+
+class ReplayFailed(RuntimeError):
+    """Some events were not delivered or some files could not be read; the message is the full report."""
+
+
+def handler(event: dict, _context: object) -> dict:
+    source = urlparse(event["source"])
+    if source.scheme != "s3" or not source.netloc:
+        raise ValueError(f"source must be s3://<bucket>/<prefix>/, got {event['source']!r}")
+    connection = KafkaConnection(
+        bootstrap_servers=os.environ["BOOTSTRAP_SERVERS"], auth="iam", region=os.environ["AWS_REGION"]
+    )
+    with tempfile.TemporaryDirectory() as workdir:
+        downloaded = _download_csvs(source.netloc, source.path.lstrip("/"), Path(workdir))
+        logger.info(json.dumps({"event": "replay_started", "source": event["source"], "files": downloaded}))
+        report = replay(
+            Path(workdir), connection, speed=Speed.parse(event.get("speed", "max")), tables=event.get("tables")
+        )
+    rendered = report.render()
+    logger.info(json.dumps({"event": "replay_finished", "exit_code": report.exit_code, "report": rendered}))
+    if report.exit_code != EXIT_OK:
+        raise ReplayFailed(rendered)
+    return {"events_by_topic": report.load.events_by_topic, "delivered": report.delivery.sent}
+
+
+def _download_csvs(bucket: str, prefix: str, target: Path) -> list[str]:
+    s3 = boto3.client("s3")
+    names = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        for item in page.get("Contents", []):
+            name = item["Key"].rsplit("/", 1)[-1]
+            if name.endswith(".csv"):
+                s3.download_file(bucket, item["Key"], str(target / name))
+                names.append(name)
+    if not names:
+        raise FileNotFoundError(f"no .csv files under s3://{bucket}/{prefix}")
+    return names

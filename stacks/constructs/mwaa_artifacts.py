@@ -1,0 +1,152 @@
+"""What MWAA runs, published to the versioned artifacts bucket with each object's version pinned.
+
+MWAA reads DAGs continuously from `dags/`, but it installs requirements and runs the startup script
+only when the environment names a new object version. Pinning those versions in the template is
+what makes a changed requirements file or startup script roll out on the next deploy.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import aws_cdk as cdk
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_deployment as s3deploy
+from aws_cdk import custom_resources as cr
+from constructs import Construct
+
+from stacks.compliance import acknowledge, acknowledge_managed_policy, acknowledge_wildcards
+from stacks.synth_context import REPO_ROOT
+
+DAGS_PREFIX = "dags"
+REQUIREMENTS_KEY = "mwaa/requirements.txt"
+STARTUP_SCRIPT_KEY = "mwaa/startup.sh"
+_IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "target", "logs", "dbt_packages", ".user.yml")
+STAGING_DIR = REPO_ROOT / ".build" / "mwaa"
+
+
+def stage_dags_folder() -> Path:
+    """The DAGs folder MWAA syncs: the DAG files, the dbt project and the packages the DAGs import."""
+    target = STAGING_DIR / "dags"
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    for source, destination in (
+        ("dags", "."),
+        ("dbt_project", "dbt_project"),
+        ("contracts", "contracts"),
+        ("quality", "quality"),
+    ):
+        shutil.copytree(REPO_ROOT / source, target / destination, ignore=_IGNORED, dirs_exist_ok=True)
+    for stray in (target / "requirements-mwaa.txt", target / "startup.sh"):
+        stray.unlink(missing_ok=True)
+    return target
+
+
+def stage_file(source: Path, key: str) -> Path:
+    """A folder holding `source` at `key`, so that one object can be deployed on its own."""
+    target = STAGING_DIR / key.replace("/", "_")
+    shutil.rmtree(target, ignore_errors=True)
+    (target / key).parent.mkdir(parents=True)
+    shutil.copyfile(source, target / key)
+    return target
+
+
+class MwaaArtifacts(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        bucket: s3.IBucket,
+        key: kms.IKey,
+        requirements: Path,
+        startup: Path,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.dags = self._deploy("Dags", stage_dags_folder(), prefix=f"{DAGS_PREFIX}/", bucket=bucket, key=key)
+        self.requirements_version = self._pinned_file("Requirements", requirements, REQUIREMENTS_KEY, bucket, key)
+        self.startup_script_version = self._pinned_file("StartupScript", startup, STARTUP_SCRIPT_KEY, bucket, key)
+        self.deployments = [child for child in self.node.children if isinstance(child, s3deploy.BucketDeployment)]
+        self._acknowledge_framework_functions(bucket)
+
+    def _deploy(
+        self, construct_id: str, folder: Path, *, prefix: str, bucket: s3.IBucket, key: kms.IKey
+    ) -> s3deploy.BucketDeployment:
+        return s3deploy.BucketDeployment(
+            self,
+            construct_id,
+            sources=[s3deploy.Source.asset(str(folder))],
+            destination_bucket=bucket,
+            destination_key_prefix=prefix,
+            server_side_encryption=s3deploy.ServerSideEncryption.AWS_KMS,
+            server_side_encryption_aws_kms_key_id=key.key_id,
+            prune=True,
+            retain_on_delete=False,
+            memory_limit=512,
+        )
+
+    def _pinned_file(self, construct_id: str, source: Path, object_key: str, bucket: s3.IBucket, key: kms.IKey) -> str:
+        deployment = self._deploy(construct_id, stage_file(source, object_key), prefix="", bucket=bucket, key=key)
+        # The content digest in the physical id makes CloudFormation re-read the version whenever the file changes.
+        digest = cdk.FileSystem.fingerprint(str(source))
+        call = cr.AwsSdkCall(
+            service="S3",
+            action="headObject",
+            parameters={"Bucket": bucket.bucket_name, "Key": object_key},
+            physical_resource_id=cr.PhysicalResourceId.of(f"{object_key}@{digest}"),
+            output_paths=["VersionId"],
+        )
+        version = cr.AwsCustomResource(
+            self,
+            f"{construct_id}Version",
+            on_create=call,
+            on_update=call,
+            policy=cr.AwsCustomResourcePolicy.from_statements(
+                [
+                    cdk.aws_iam.PolicyStatement(
+                        actions=["s3:GetObject", "s3:GetObjectVersion"], resources=[bucket.arn_for_objects(object_key)]
+                    )
+                ]
+            ),
+            install_latest_aws_sdk=False,
+        )
+        key.grant_decrypt(version)
+        version.node.add_dependency(deployment)
+        return version.get_response_field("VersionId")
+
+    def _acknowledge_framework_functions(self, bucket: s3.IBucket) -> None:
+        stack = cdk.Stack.of(self)
+        for child in stack.node.children:
+            if child.node.id.startswith("Custom::CDKBucketDeployment"):
+                assets_bucket = (
+                    cdk.DefaultStackSynthesizer.DEFAULT_FILE_ASSETS_BUCKET_NAME.replace(
+                        "${Qualifier}", cdk.DefaultStackSynthesizer.DEFAULT_QUALIFIER
+                    )
+                    .replace("${AWS::AccountId}", stack.account)
+                    .replace("${AWS::Region}", stack.region)
+                )
+                acknowledge_wildcards(
+                    child,
+                    [f"arn:{stack.partition}:s3:::{assets_bucket}/*", bucket.arn_for_objects("*")],
+                    "CDK's bucket deployment copies the staged assets into the artifacts bucket, keys unknown at synth.",
+                )
+                for action in ("s3:GetBucket*", "s3:GetObject*", "s3:List*", "s3:Abort*", "s3:DeleteObject*"):
+                    acknowledge(
+                        child,
+                        f"AwsSolutions-IAM5[Action::{action}]",
+                        "aws-cdk-lib grants its bucket-deployment function these read/write action groups on the "
+                        "two buckets it syncs; they are not configurable.",
+                    )
+            if child.node.id.startswith("Custom::CDKBucketDeployment") or child.node.id.startswith("AWS679f53fac"):
+                acknowledge_managed_policy(
+                    child,
+                    "service-role/AWSLambdaBasicExecutionRole",
+                    "A CDK framework function that only writes its own logs; aws-cdk-lib creates its role.",
+                )
+                acknowledge(
+                    child,
+                    "AwsSolutions-L1",
+                    "The runtime of CDK's framework functions is chosen and kept current by aws-cdk-lib.",
+                )

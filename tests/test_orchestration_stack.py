@@ -1,0 +1,108 @@
+"""Orchestration: MWAA on the pinned Airflow, artifacts with pinned object versions, scoped role."""
+
+import json
+
+from aws_cdk import FileSystem
+
+from stacks.constructs.mwaa_artifacts import REQUIREMENTS_KEY, STARTUP_SCRIPT_KEY
+from stacks.orchestration import AIRFLOW_VERSION, LOG_TYPES
+from stacks.synth_context import REPO_ROOT
+
+
+def _environment(synthesized):
+    environments = synthesized.template("Orchestration").find_resources("AWS::MWAA::Environment")
+    assert len(environments) == 1
+    return next(iter(environments.items()))
+
+
+def test_mwaa_runs_the_pinned_airflow_with_profile_sizes(main_env, feature_env):
+    assert AIRFLOW_VERSION == "3.0.6"
+    for synthesized in (main_env, feature_env):
+        settings = synthesized.environment.profile.mwaa
+        _, environment = _environment(synthesized)
+        props = environment["Properties"]
+        assert props["Name"] == synthesized.environment.resource_name("airflow")
+        assert props["AirflowVersion"] == AIRFLOW_VERSION
+        assert props["EnvironmentClass"] == settings.environment_class
+        assert (props["MinWorkers"], props["MaxWorkers"]) == (settings.min_workers, settings.max_workers)
+        assert props["WebserverAccessMode"] == settings.webserver_access_mode
+        assert "KmsKey" in props
+        assert len(props["NetworkConfiguration"]["SubnetIds"]) == 2
+
+
+def test_all_five_log_types_at_info(feature_env):
+    _, environment = _environment(feature_env)
+    logging = environment["Properties"]["LoggingConfiguration"]
+    assert len(logging) == 5
+    assert all(config == {"Enabled": True, "LogLevel": "INFO"} for config in logging.values())
+
+
+def test_requirements_and_startup_script_versions_are_pinned(feature_env):
+    template = feature_env.template("Orchestration")
+    _, environment = _environment(feature_env)
+    props = environment["Properties"]
+    assert props["RequirementsS3Path"] == REQUIREMENTS_KEY
+    assert props["StartupScriptS3Path"] == STARTUP_SCRIPT_KEY
+    lookups = template.find_resources("Custom::AWS")
+    for field, source in (
+        ("RequirementsS3ObjectVersion", "requirements-mwaa.txt"),
+        ("StartupScriptS3ObjectVersion", "startup.sh"),
+    ):
+        lookup_id = props[field]["Fn::GetAtt"][0]
+        rendered = json.dumps(lookups[lookup_id]["Properties"]["Create"])
+        assert "headObject" in rendered
+        # The content fingerprint is part of the physical id, so a changed file re-reads the version.
+        assert FileSystem.fingerprint(str(REPO_ROOT / "dags" / source)) in rendered
+
+
+def test_environment_waits_for_every_artifact_deployment(feature_env):
+    template = feature_env.template("Orchestration")
+    logical_id, environment = _environment(feature_env)
+    deployments = template.find_resources("Custom::CDKBucketDeployment")
+    assert len(deployments) == 3
+    assert set(deployments) <= set(environment["DependsOn"])
+    dags = [d for d in deployments.values() if d["Properties"].get("DestinationBucketKeyPrefix") == "dags/"]
+    assert len(dags) == 1 and dags[0]["Properties"]["Prune"] is True
+
+
+def test_ephemeral_environments_remove_the_log_groups_mwaa_leaves(main_env, feature_env):
+    def removers(synthesized):
+        lookups = synthesized.template("Orchestration").find_resources("Custom::AWS").values()
+        return [json.dumps(r["Properties"].get("Delete", "")) for r in lookups if "deleteLogGroup" in json.dumps(r)]
+
+    found = removers(feature_env)
+    assert len(found) == len(LOG_TYPES)
+    name = feature_env.environment.resource_name("airflow")
+    for log_type in LOG_TYPES:
+        assert any(f"airflow-{name}-{log_type}" in remover for remover in found)
+    assert removers(main_env) == []
+
+
+def test_execution_role_is_scoped_to_this_environment(feature_env):
+    env = feature_env.environment
+    policies = feature_env.template("Orchestration").find_resources("AWS::IAM::Policy")
+    role_policy = [
+        p["Properties"]["PolicyDocument"]["Statement"]
+        for p in policies.values()
+        if "ExecutionRole" in json.dumps(p["Properties"]["Roles"])
+    ]
+    assert len(role_policy) == 1
+    statements = role_policy[0]
+    rendered = json.dumps(statements)
+    assert f"airflow-{env.resource_name('airflow')}-*" in rendered
+    assert f"database/{env.glue_database('')}*" in rendered
+    assert env.resource_name("ingestion") in rendered
+    for statement in statements:
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        assert not any(a.endswith("*") for a in actions), statement
+        if statement["Resource"] == "*":
+            assert set(actions) <= {"cloudwatch:PutMetricData", "s3:GetAccountPublicAccessBlock"}
+
+
+def test_dags_read_this_environment_from_airflow_configuration(feature_env):
+    _, environment = _environment(feature_env)
+    options = environment["Properties"]["AirflowConfigurationOptions"]
+    env = feature_env.environment
+    assert options["keystone.bronze_bucket"] == env.bucket_name("bronze")
+    assert options["keystone.athena_workgroup"] == env.resource_name("lakehouse")
+    assert all(not str(value).startswith("arn:") for value in options.values())
