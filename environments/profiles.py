@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
 
-
 # Every environment spans two availability zones (subnets, brokers, MWAA).
 AVAILABILITY_ZONES = 2
 

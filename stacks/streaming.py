@@ -12,9 +12,9 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from environments.profiles import ConnectCapacity, MskSettings
+from stacks.compliance import acknowledge_wildcards
 from stacks.constructs.kafka_cluster import KafkaCluster
 from stacks.constructs.kafka_topics import KafkaTopics
-from stacks.compliance import acknowledge_wildcards
 from stacks.constructs.python_lambda import DependencyLayer, PythonFunction
 from stacks.constructs.s3_sink_connector import S3SinkConnector
 from stacks.synth_context import REPO_ROOT

@@ -57,7 +57,7 @@ def test_requirements_and_startup_script_versions_are_pinned(feature_env):
 
 def test_environment_waits_for_every_artifact_deployment(feature_env):
     template = feature_env.template("Orchestration")
-    logical_id, environment = _environment(feature_env)
+    _, environment = _environment(feature_env)
     deployments = template.find_resources("Custom::CDKBucketDeployment")
     assert len(deployments) == 3
     assert set(deployments) <= set(environment["DependsOn"])

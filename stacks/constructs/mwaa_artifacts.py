@@ -130,7 +130,7 @@ class MwaaArtifacts(Construct):
                 acknowledge_wildcards(
                     child,
                     [f"arn:{stack.partition}:s3:::{assets_bucket}/*", bucket.arn_for_objects("*")],
-                    "CDK's bucket deployment copies the staged assets into the artifacts bucket, keys unknown at synth.",
+                    "CDK's bucket deployment copies staged assets into the artifacts bucket; keys unknown at synth.",
                 )
                 for action in ("s3:GetBucket*", "s3:GetObject*", "s3:List*", "s3:Abort*", "s3:DeleteObject*"):
                     acknowledge(
