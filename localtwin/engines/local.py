@@ -1,0 +1,204 @@
+"""`LocalEngines`: Kafka broker, Kafka Connect worker (with the S3 sink plugin) and an S3 server, together.
+
+    with LocalEngines() as engines:
+        engines.bootstrap_servers, engines.connect_url, engines.s3_endpoint
+
+Everything runs on 127.0.0.1 on free ports, in a work directory of its own, and is stopped on exit,
+exceptions included: each engine runs in its own process group and the whole group is stopped.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Protocol, TypeVar
+
+from connector.build import PluginArtifact, install_plugin
+from connector.s3_sink import S3SinkSettings, connector_config, worker_properties
+from localtwin.engines.errors import PortConflict
+from localtwin.engines.fetch import KAFKA_VERSION, java_binary, kafka_libs
+from localtwin.engines.kafka import ConnectWorker, JvmSettings, KafkaBroker
+from localtwin.engines.s3 import LOCAL_CREDENTIALS, LOCAL_REGION, S3Server
+
+_PORT_ATTEMPTS = 3
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    kafka_version: str = KAFKA_VERSION
+    heap: str = "512m"
+    # Connect commits sink offsets this often; short locally so tests see objects committed quickly.
+    offset_flush_interval_ms: int = 2_000
+    with_connect: bool = True
+    with_s3: bool = True
+
+
+class LocalEngines:
+    """Start on `__enter__` (or `start()`), stop everything on `__exit__` (or `stop()`)."""
+
+    def __init__(
+        self,
+        plugin: PluginArtifact | None = None,
+        work_dir: Path | None = None,
+        settings: EngineSettings | None = None,
+    ) -> None:
+        self.plugin = plugin
+        self.settings = settings or EngineSettings()
+        self._own_work_dir = work_dir is None
+        self.work_dir = work_dir or Path(tempfile.mkdtemp(prefix="nexus-engines-"))
+        self.broker: KafkaBroker | None = None
+        self.connect: ConnectWorker | None = None
+        self.s3: S3Server | None = None
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return self._require(self.broker, "Kafka broker").bootstrap_servers
+
+    @property
+    def connect_url(self) -> str:
+        return self._require(self.connect, "Connect worker").url
+
+    @property
+    def s3_endpoint(self) -> str:
+        return self._require(self.s3, "S3 server").endpoint
+
+    @property
+    def region(self) -> str:
+        return LOCAL_REGION
+
+    @property
+    def aws_environment(self) -> dict[str, str]:
+        """Environment variables under which AWS SDKs reach the local S3 server (merge into os.environ)."""
+        return {**LOCAL_CREDENTIALS, "AWS_REGION": LOCAL_REGION, "AWS_ENDPOINT_URL_S3": self.s3_endpoint}
+
+    def __enter__(self) -> LocalEngines:
+        self.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        """Stop every engine that was started (Connect first, it depends on the broker); never raises early."""
+        for engine in (self.connect, self.broker, self.s3):
+            if engine is not None:
+                engine.stop()
+        if self._own_work_dir:
+            shutil.rmtree(self.work_dir, ignore_errors=True)
+
+    def start_s3_sink(self, name: str, topics: tuple[str, ...], bucket: str, **settings: int) -> None:
+        """Run the S3 sink connector (config from `connector.s3_sink`) into `bucket` on the local S3 server.
+
+        The bucket is created when missing; `settings` override `S3SinkSettings` defaults such as
+        `rotate_interval_ms` or `max_records_per_object`.
+        """
+        import boto3
+
+        environment = self.aws_environment
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=self.s3_endpoint,
+            region_name=LOCAL_REGION,
+            aws_access_key_id=environment["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=environment["AWS_SECRET_ACCESS_KEY"],
+        )
+        if bucket not in {entry["Name"] for entry in s3.list_buckets().get("Buckets", [])}:
+            s3.create_bucket(Bucket=bucket)
+        config = connector_config(
+            S3SinkSettings(topics, bucket, LOCAL_REGION, endpoint_url=self.s3_endpoint, **settings)
+        )
+        connect = self._require(self.connect, "Connect worker")
+        connect.put_connector(name, config)
+        connect.wait_running(name)
+
+    def restart_broker(self, hard: bool = True) -> None:
+        """Kill (or stop) the broker and start it again with its data: a crash and recovery."""
+        broker = self._require(self.broker, "Kafka broker")
+        broker.kill() if hard else broker.stop()
+        broker.start()
+        broker.wait_ready()
+
+    def _start(self) -> None:
+        java = java_binary()
+        libs = kafka_libs(self.settings.kafka_version)
+        makers: list[Callable[[], Engine]] = []
+        if self.settings.with_s3:
+            makers.append(lambda: S3Server(self.work_dir / "s3"))
+        makers.append(lambda: KafkaBroker(JvmSettings(java, libs, self.settings.heap), self.work_dir / "broker"))
+        # The S3 server and the broker start side by side; Connect needs the broker.
+        started = _start_together(makers)
+        self.s3 = next((engine for engine in started if isinstance(engine, S3Server)), None)
+        self.broker = next(engine for engine in started if isinstance(engine, KafkaBroker))
+        if self.settings.with_connect:
+            plugin_path = self.work_dir / "plugins"
+            plugin_path.mkdir(parents=True, exist_ok=True)
+            if self.plugin is not None:
+                install_plugin(self.plugin, plugin_path)
+            env = {**os.environ, **(self.aws_environment if self.s3 is not None else {})}
+            broker = self.broker
+            connect = _start_together(
+                [
+                    lambda: ConnectWorker(
+                        JvmSettings(java, libs, self.settings.heap, quick_start=True),
+                        self.work_dir / "connect",
+                        broker.bootstrap_servers,
+                        plugin_path,
+                        worker_properties(self.settings.offset_flush_interval_ms),
+                        env,
+                    )
+                ]
+            )
+            self.connect = connect[0]  # type: ignore[assignment]
+
+    @staticmethod
+    def _require(engine: T | None, what: str) -> T:
+        if engine is None:
+            raise RuntimeError(f"the {what} is not running (LocalEngines not started, or started without it)")
+        return engine
+
+
+class Engine(Protocol):
+    def start(self) -> None: ...
+    def wait_ready(self) -> None: ...
+    def stop(self) -> None: ...
+
+
+def _start_together(makers: list[Callable[[], Engine]]) -> list[Engine]:
+    """Start engines concurrently and wait for each; one that lost its port to another process gets new ones."""
+    engines = [make() for make in makers]
+    for engine in engines:
+        engine.start()
+    ready: list[Engine] = []
+    try:
+        for index, engine in enumerate(engines):
+            for attempt in range(1, _PORT_ATTEMPTS + 1):
+                try:
+                    engine.wait_ready()
+                    break
+                except PortConflict:
+                    engine.stop()
+                    if attempt == _PORT_ATTEMPTS:
+                        raise
+                    engines[index] = engine = makers[index]()
+                    engine.start()
+            ready.append(engine)
+    except BaseException:
+        for engine in [*ready, *engines]:
+            engine.stop()
+        raise
+    return ready

@@ -1,0 +1,1 @@
+"""The Olist event producer: original Olist CSVs in, event envelopes out to the four Kafka topics."""

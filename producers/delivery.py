@@ -1,0 +1,152 @@
+"""Send prepared events to Kafka at a chosen replay speed and account for every acknowledgement."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from confluent_kafka import KafkaError, Message, Producer
+
+from contracts.olist import TIMESTAMP_FORMAT
+from producers.source import Outgoing
+
+_SPEED_RE = re.compile(r"^(?:(?P<max>max)|(?P<factor>\d+(?:\.\d+)?)x|(?P<rate>\d+(?:\.\d+)?)/s)$")
+# How often the send loop serves delivery reports and the progress bar.
+_POLL_EVERY = 1024
+
+
+@dataclass(frozen=True)
+class Speed:
+    """`max` (as fast as possible), `<N>x` (N times historical time) or `<N>/s` (a fixed event rate)."""
+
+    factor: float | None = None
+    rate: float | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Speed:
+        match = _SPEED_RE.match(text.strip())
+        if match is None:
+            raise ValueError(f"invalid speed {text!r}: use 'max', '<N>x' (e.g. 3600x) or '<N>/s' (e.g. 500/s)")
+        if match["max"]:
+            return cls()
+        value = float(match["factor"] or match["rate"])
+        if value <= 0:
+            raise ValueError(f"invalid speed {text!r}: must be greater than zero")
+        return cls(factor=value) if match["factor"] else cls(rate=value)
+
+    @property
+    def is_max(self) -> bool:
+        return self.factor is None and self.rate is None
+
+    def __str__(self) -> str:
+        if self.factor is not None:
+            return f"{self.factor:g}x"
+        if self.rate is not None:
+            return f"{self.rate:g}/s"
+        return "max"
+
+
+@dataclass
+class DeliveryReport:
+    sent_by_topic: Counter[str] = field(default_factory=Counter)
+    delivered: int = 0
+    # (topic, reason) -> events not acknowledged.
+    failures: Counter[tuple[str, str]] = field(default_factory=Counter)
+    elapsed_s: float = 0.0
+
+    @property
+    def sent(self) -> int:
+        return sum(self.sent_by_topic.values())
+
+    @property
+    def failed(self) -> int:
+        return sum(self.failures.values())
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0 and self.delivered == self.sent
+
+
+class _Acknowledgements:
+    """The producer's delivery callback: counts acknowledged events and failures by reason."""
+
+    def __init__(self, report: DeliveryReport) -> None:
+        self.report = report
+
+    def __call__(self, error: KafkaError | None, message: Message) -> None:
+        if error is None:
+            self.report.delivered += 1
+        else:
+            self.report.failures[(str(message.topic()), f"{error.name()}: {error.str()}")] += 1
+
+
+def send(
+    producer_config: dict[str, object],
+    events: Sequence[Outgoing],
+    speed: Speed,
+    on_progress: Callable[[int], None] | None = None,
+    flush_timeout_s: float = 330.0,
+) -> DeliveryReport:
+    """Produce `events` in order; wait for every acknowledgement (or failure) before returning."""
+    report = DeliveryReport()
+    producer = Producer({**producer_config, "on_delivery": _Acknowledgements(report)})
+    producer.poll(0)
+    started = time.monotonic()
+    pace = _pacer(events, speed, started)
+    produce = producer.produce
+    for index, event in enumerate(events):
+        if pace is not None:
+            pace(index, event, producer)
+        while True:
+            try:
+                produce(event.topic, event.value, event.key)
+                break
+            except BufferError:
+                producer.poll(0.05)
+        if index % _POLL_EVERY == 0:
+            producer.poll(0)
+            if on_progress is not None:
+                on_progress(report.delivered)
+    for event in events:
+        report.sent_by_topic[event.topic] += 1
+    remaining = producer.flush(flush_timeout_s)
+    if remaining:
+        report.failures[("*", f"no acknowledgement within {flush_timeout_s:.0f} s of the end of sending")] += remaining
+    report.elapsed_s = time.monotonic() - started
+    if on_progress is not None:
+        on_progress(report.delivered)
+    return report
+
+
+def _pacer(
+    events: Sequence[Outgoing], speed: Speed, started: float
+) -> Callable[[int, Outgoing, Producer], None] | None:
+    if speed.is_max or not events:
+        return None
+    if speed.rate is not None:
+        interval = 1.0 / speed.rate
+        return lambda index, _event, producer: _wait_until(started + index * interval, producer)
+    factor = speed.factor
+    assert factor is not None
+    timed = [event.replay_time for event in events if event.replay_time]
+    if not timed:
+        return None
+    origin = datetime.strptime(timed[0], TIMESTAMP_FORMAT)
+
+    def by_history(_index: int, event: Outgoing, producer: Producer) -> None:
+        if not event.replay_time:
+            return
+        offset = (datetime.strptime(event.replay_time, TIMESTAMP_FORMAT) - origin).total_seconds() / factor
+        _wait_until(started + offset, producer)
+
+    return by_history
+
+
+def _wait_until(deadline: float, producer: Producer) -> None:
+    """Sleep until `deadline`, serving delivery reports meanwhile."""
+    while (remaining := deadline - time.monotonic()) > 0:
+        producer.poll(min(remaining, 0.1))

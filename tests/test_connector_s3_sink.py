@@ -1,0 +1,131 @@
+"""The S3 sink: one configuration, keys that the Bronze partition projection resolves, and the real connector."""
+
+from __future__ import annotations
+
+import gzip
+import time
+import uuid
+from pathlib import Path
+
+import orjson
+import pytest
+
+from connector.s3_sink import (
+    CONNECTOR_CLASS,
+    KeyOutsideLayout,
+    S3SinkSettings,
+    connector_config,
+    key_template,
+    resolve_key,
+)
+from contracts import STREAMED_TABLES, layout
+from localtwin.engines import LocalEngines
+from producers.kafka_config import KafkaConnection
+from producers.replay import replay
+from producers.topics import ensure_topics, olist_topics
+
+TOPIC = "olist.orders.v1"
+# The projection the Bronze streaming tables declare (hour partitions under a daily date).
+PROJECTION = {
+    "projection.enabled": "true",
+    "projection.dt.type": "date",
+    "projection.dt.format": "yyyy-MM-dd",
+    "projection.dt.range": f"{layout.PROJECTION_START_DATE},NOW",
+    "projection.hour.type": "integer",
+    "projection.hour.range": "0,23",
+    "projection.hour.digits": "2",
+}
+KEY = f"streaming/{TOPIC}/dt=2026-11-25/hour=07/{TOPIC}-2-00000000000000004711.jsonl.gz"
+
+
+def test_key_template_follows_the_lake_layout() -> None:
+    assert key_template() == ("streaming/{topic}/dt={dt}/hour={hour}/{topic}-{partition}-{start_offset}.jsonl.gz")
+    assert key_template().startswith(layout.streaming_table_prefix("{topic}"))
+
+
+def test_connector_config_writes_values_unchanged() -> None:
+    config = connector_config(S3SinkSettings(topics=(TOPIC,), bucket="bronze", region="eu-west-1"))
+    assert config["connector.class"] == CONNECTOR_CLASS
+    assert config["value.converter"] == "org.apache.kafka.connect.converters.ByteArrayConverter"
+    assert config["topics"] == TOPIC and config["s3.key.template"] == key_template()
+    assert "s3.endpoint.url" not in config and "s3.path.style.access" not in config
+    assert all(isinstance(value, str) for value in config.values())
+    local = connector_config(S3SinkSettings((TOPIC,), "bronze", "us-east-1", endpoint_url="http://127.0.0.1:9"))
+    assert local["s3.endpoint.url"] == "http://127.0.0.1:9" and local["s3.path.style.access"] == "true"
+
+
+def test_a_sink_key_resolves_under_the_projection_template() -> None:
+    template = f"s3://bronze/{layout.streaming_projection_template(TOPIC)}"
+    resolved = resolve_key(f"s3://bronze/{KEY}", template, PROJECTION)
+    assert resolved.partition_values == {"dt": "2026-11-25", "hour": "07"}
+    assert (resolved.topic, resolved.kafka_partition, resolved.start_offset) == (TOPIC, 2, 4711)
+    assert resolve_key(KEY, layout.streaming_projection_template(TOPIC)).partition_values["hour"] == "07"
+
+
+@pytest.mark.parametrize(
+    ("key", "problem"),
+    [
+        (KEY.replace("streaming/", "stream/"), "does not match"),
+        (KEY.replace("hour=07/", "hour=07/extra/"), "directly under"),
+        (KEY.replace("hour=07", "hour=24"), "not an integer in [0, 23]"),
+        (KEY.replace("hour=07", "hour=7"), "does not have 2 digits"),
+        (KEY.replace("dt=2026-11-25", "dt=25-11-2026"), "not a date"),
+        (KEY.replace("dt=2026-11-25", "dt=2015-12-31"), "before the projection's first date"),
+        (KEY.replace(".jsonl.gz", ".json"), "is not <topic>-<partition>"),
+    ],
+)
+def test_keys_outside_the_layout_are_refused(key: str, problem: str) -> None:
+    with pytest.raises(KeyOutsideLayout, match=problem.replace("[", r"\[")):
+        resolve_key(key, layout.streaming_projection_template(TOPIC), PROJECTION)
+
+
+@pytest.mark.slow
+def test_connector_lands_the_produced_events_under_the_projection_template(
+    local_engines: LocalEngines, local_s3, olist_sample_dir: Path
+) -> None:
+    suffix = f".sink-{uuid.uuid4().hex[:8]}"
+    topics = [f"{table.topic}{suffix}" for table in STREAMED_TABLES]
+    bucket = f"bronze-{uuid.uuid4().hex[:8]}"
+    connection = KafkaConnection(local_engines.bootstrap_servers)
+    ensure_topics(connection.client_config(), olist_topics(3, 1, topic_suffix=suffix))
+    connect = local_engines.connect
+    assert connect is not None
+    name = f"s3-sink{suffix}"
+    try:
+        local_engines.start_s3_sink(name, tuple(topics), bucket, max_records_per_object=2_000, rotate_interval_ms=1_000)
+        report = replay(olist_sample_dir, connection, topic_suffix=suffix)
+        assert report.exit_code == 0, report.render()
+        produced = [event for event in report.load.events]
+        objects = _wait_for_lines(local_s3, bucket, len(produced))
+    finally:
+        connect.delete_connector(name)
+
+    lines: list[bytes] = []
+    for key, body in objects.items():
+        topic = key.split("/")[1]
+        assert topic in topics, key
+        resolved = resolve_key(
+            f"s3://{bucket}/{key}", f"s3://{bucket}/{layout.streaming_projection_template(topic)}", PROJECTION
+        )
+        assert resolved.topic == topic
+        records = gzip.decompress(body).split(b"\n")
+        assert records[-1] == b"", f"{key} does not end with a line break"
+        assert all(orjson.loads(line)["payload"]["order_id"] for line in records[:-1])
+        lines.extend(records[:-1])
+    # Byte for byte what the producer sent, each event exactly once.
+    assert sorted(lines) == sorted(event.value for event in produced)
+
+
+def _wait_for_lines(s3, bucket: str, expected: int, timeout_s: float = 120.0) -> dict[str, bytes]:  # type: ignore[no-untyped-def]
+    objects: dict[str, bytes] = {}
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+            for item in page.get("Contents", []):
+                if item["Key"] not in objects:
+                    objects[item["Key"]] = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
+        lines = sum(gzip.decompress(body).count(b"\n") for body in objects.values())
+        if lines >= expected:
+            return objects
+        time.sleep(1.0)
+    raise AssertionError(f"the connector wrote {lines} of {expected} events to s3://{bucket} in {timeout_s:.0f} s")
