@@ -9,6 +9,8 @@ PY := $(VENV)/bin/python
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 BRANCH ?= $(shell git symbolic-ref --short -q HEAD 2>/dev/null)
 CDK := node_modules/.bin/cdk
+ACTIONLINT_VERSION := v1.7.12
+ACTIONLINT := .cache/bin/actionlint
 PYTEST_ARGS ?=
 
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
@@ -36,6 +38,9 @@ node_modules/.installed: package.json package-lock.json
 .PHONY: install
 install: $(VENV)/.installed ## Install the Python environment (uv) into .venv
 
+$(ACTIONLINT):
+	GOBIN=$(CURDIR)/.cache/bin go install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
+
 .PHONY: engines
 engines: install ## Fetch the Kafka + Connect jars (Maven Central -> .cache/) and build the S3 sink plugin
 	$(PY) -m localtwin.engines fetch
@@ -45,7 +50,7 @@ run: install ## The main job: run the whole lakehouse locally on generated data 
 	$(PY) -m stacks.describe --branch "$(BRANCH)"
 
 .PHONY: test
-test: install engines ## The whole test suite (lint, unit, synth gate, local engines)
+test: install engines $(ACTIONLINT) ## The whole test suite (lint, unit, synth gate, local engines)
 	$(PY) -m ruff check .
 	$(PY) -m pytest $(PYTEST_ARGS)
 
@@ -59,6 +64,22 @@ synth: install ## Synthesize every stack of BRANCH's environment into cdk.out/
 	rm -rf cdk.out
 	CDK_OUTDIR=cdk.out CDK_CONTEXT_JSON='{"branch": "$(BRANCH)"}' $(PY) app.py
 	@ls cdk.out/*.template.json
+
+.PHONY: cost
+cost: synth ## Itemized hourly and monthly cost estimate of BRANCH's environment (reads cdk.out/)
+	$(PY) -m costs --cdk-out cdk.out
+
+.PHONY: diagram
+diagram: install ## Regenerate docs/architecture.{json,dot,svg,png} from the synthesized app (needs graphviz)
+	$(PY) -m diagram
+
+.PHONY: diff
+diff: install node_modules/.installed ## cdk diff of BRANCH's environment against AWS (needs credentials)
+	$(CDK) diff --all -c branch="$(BRANCH)"
+
+.PHONY: janitor-deploy
+janitor-deploy: install node_modules/.installed ## Deploy the per-account TTL janitor stack Keystone-Janitor (needs credentials)
+	$(CDK) --app "$(PY) janitor_app.py" deploy --require-approval never
 
 .PHONY: deploy
 deploy: install node_modules/.installed ## Deploy BRANCH's environment to AWS (needs credentials)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import aws_cdk as cdk
 from aws_cdk import aws_athena as athena
 from aws_cdk import aws_glue as glue
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from dbt_project.scripts.named_queries import NamedQuery
 from stacks.constructs.bronze_tables import BronzeTables
 
 LAYERS = ("bronze", "silver", "gold")
@@ -26,6 +29,7 @@ class CatalogStack(cdk.Stack):
         workgroup_name: str,
         bytes_scanned_cutoff: int,
         destroy_data_on_teardown: bool,
+        named_queries: Sequence[NamedQuery],
         **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -74,3 +78,15 @@ class CatalogStack(cdk.Stack):
                 ),
             ),
         )
+        # The dbt analyses, ready to run in this workgroup: the cloud demo ends in Athena with one click.
+        for query in named_queries:
+            named = athena.CfnNamedQuery(
+                self,
+                f"Query{query.name.title().replace('_', '')}",
+                name=query.name,
+                description=query.description[:1024],
+                database=query.database,
+                query_string=query.query_string,
+                work_group=self.workgroup.name,
+            )
+            named.node.add_dependency(self.workgroup)

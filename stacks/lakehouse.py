@@ -8,6 +8,7 @@ import aws_cdk as cdk
 from constructs import Construct
 
 from contracts import STREAMED_TABLES
+from dbt_project.scripts.named_queries import athena_named_queries
 from environments import Environment
 from stacks.catalog import LAYERS, CatalogStack
 from stacks.ingestion import IngestionStack
@@ -93,6 +94,7 @@ def build_lakehouse(scope: Construct, env: Environment) -> Lakehouse:
         workgroup_name=env.resource_name("lakehouse"),
         bytes_scanned_cutoff=profile.athena_bytes_scanned_cutoff,
         destroy_data_on_teardown=profile.destroy_data_on_teardown,
+        named_queries=athena_named_queries(env.glue_database("gold")),
         **stack_args("Catalog", "Glue databases, Bronze tables and Athena workgroup"),
     )
     catalog.add_stack_dependency(storage, "tables and workgroup point into the storage stack's buckets")

@@ -59,3 +59,18 @@ def test_workgroup_enforces_engine_v3_kms_results_and_cutoff(main_env, feature_e
         encryption = config["ResultConfiguration"]["EncryptionConfiguration"]
         assert encryption["EncryptionOption"] == "SSE_KMS"
         assert synthesized.environment.bucket_name("query-results") in str(config["ResultConfiguration"])
+
+
+def test_demo_analyses_are_named_queries_in_the_workgroup(feature_env):
+    from dbt_project.scripts.named_queries import ANALYSES_DIR
+
+    queries = feature_env.template("Catalog").find_resources("AWS::Athena::NamedQuery")
+    names = {q["Properties"]["Name"] for q in queries.values()}
+    assert names == {path.stem for path in ANALYSES_DIR.glob("*.sql")}
+    assert len(names) >= 3
+    gold = feature_env.environment.glue_database("gold")
+    for query in queries.values():
+        props = query["Properties"]
+        assert props["WorkGroup"] == feature_env.environment.resource_name("lakehouse")
+        assert props["Database"] == gold
+        assert f'"{gold}".' in props["QueryString"] and "{{" not in props["QueryString"]

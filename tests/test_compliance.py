@@ -16,6 +16,10 @@ from tests.fixtures.synth import FEATURE_BRANCH
 # committed context lookup, which is how CDK pins AZs; both are expected for CDK output.
 CFN_LINT_IGNORED = ("W3005", "W3010")
 ENVIRONMENTS = ["main_env", "feature_env"]
+# Resources whose names are unique only within their parent (an Athena named query within its workgroup).
+NAMES_SCOPED_BY_PARENT = {"AWS::Athena::NamedQuery"}
+# Properties ending in "Name" that name no resource: an inline policy (scoped to its role), a label, a metric.
+NOT_PHYSICAL_NAMES = {"PolicyName", "DisplayName", "MetricName"}
 CFN_LINT = str(Path(sys.executable).parent / "cfn-lint")
 
 
@@ -75,9 +79,10 @@ def test_two_branches_share_no_stack_or_physical_name(main_env, feature_env):
         names = set(synthesized.templates)
         for template in synthesized.templates.values():
             for resource in template.to_json()["Resources"].values():
+                if resource["Type"] in NAMES_SCOPED_BY_PARENT:
+                    continue
                 for key, value in resource.get("Properties", {}).items():
-                    # An inline policy's name is scoped to its role, and a display name is only a label.
-                    if key.endswith("Name") and key not in ("PolicyName", "DisplayName") and isinstance(value, str):
+                    if key.endswith("Name") and key not in NOT_PHYSICAL_NAMES and isinstance(value, str):
                         names.add(value)
         return names
 

@@ -1,0 +1,39 @@
+"""Lambda entry point: one scheduled janitor run."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+
+from lambdas.janitor.logs import log
+from lambdas.janitor.teardown import Clients, Janitor, Settings
+
+
+def settings_from_environment(environ: dict[str, str]) -> Settings:
+    return Settings(
+        cloudformation_role_arn=environ.get("CLOUDFORMATION_ROLE_ARN") or None,
+        sweep_lookback=timedelta(days=int(environ.get("SWEEP_LOOKBACK_DAYS", "7"))),
+        poll_seconds=float(environ.get("POLL_SECONDS", "30")),
+    )
+
+
+def handler(event: dict, context: Any) -> dict:
+    clients = Clients(
+        cloudformation=boto3.client("cloudformation"),
+        s3=boto3.client("s3"),
+        logs=boto3.client("logs"),
+        ec2=boto3.client("ec2"),
+    )
+    janitor = Janitor(clients, settings_from_environment(dict(os.environ)), clock=lambda: datetime.now(UTC))
+    report = janitor.run(seconds_left=lambda: context.get_remaining_time_in_millis() / 1000, sleep=time.sleep)
+    summary = asdict(report)
+    log("janitor_run_finished", **summary)
+    if report.errors:
+        # A failed run shows in the function's Errors metric; what succeeded is kept and the rest retried next run.
+        raise RuntimeError(f"janitor finished with {len(report.errors)} errors; first: {report.errors[0]}")
+    return summary

@@ -1,0 +1,141 @@
+"""One janitor run: passes over every Keystone environment until nothing is left to do or time runs out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from lambdas.janitor import leftovers
+from lambdas.janitor.inventory import keystone_stacks, physical_resources, stack_dependencies
+from lambdas.janitor.logs import log
+from lambdas.janitor.order import deletion_waves
+from lambdas.janitor.records import EnvironmentRecord, StackRecord, Verdict, group_environments
+
+
+@dataclass(frozen=True)
+class Clients:
+    cloudformation: Any
+    s3: Any
+    logs: Any
+    ec2: Any
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Deletes go through this role (CDK's CloudFormation execution role), so the janitor itself needs no
+    # permission on the resources inside the stacks. None: the role the stack already has.
+    cloudformation_role_arn: str | None = None
+    # How far back deleted stacks are looked at for leftovers.
+    sweep_lookback: timedelta = timedelta(days=7)
+    # Wait between passes while stack deletions run.
+    poll_seconds: float = 30.0
+
+
+@dataclass
+class Report:
+    kept: dict[str, str] = field(default_factory=dict)
+    deletes_started: list[str] = field(default_factory=list)
+    deleting: list[str] = field(default_factory=list)
+    deleted_buckets: list[str] = field(default_factory=list)
+    emptied_buckets: list[str] = field(default_factory=list)
+    deleted_log_groups: list[str] = field(default_factory=list)
+    deleted_enis: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+class Janitor:
+    def __init__(self, clients: Clients, settings: Settings, clock: Callable[[], datetime]) -> None:
+        self._clients = clients
+        self._settings = settings
+        self._clock = clock
+        self._attempted: set[str] = set()
+
+    def run(self, seconds_left: Callable[[], float], sleep: Callable[[float], None]) -> Report:
+        """Pass until no deletion is pending, or until the next pass might not finish in time."""
+        report = Report()
+        while True:
+            started = seconds_left()
+            pending = self.pass_once(report)
+            took = started - seconds_left()
+            if not pending or seconds_left() < self._settings.poll_seconds + 2 * took + 30:
+                return report
+            sleep(self._settings.poll_seconds)
+
+    def pass_once(self, report: Report) -> bool:
+        """One look at every environment; True while stack deletions it started are still running."""
+        now = self._clock()
+        stacks = keystone_stacks(self._clients.cloudformation, deleted_since=now - self._settings.sweep_lookback)
+        pending = False
+        for environment in group_environments(stacks):
+            verdict = environment.verdict(now)
+            if verdict is Verdict.EXPIRED:
+                pending |= self._advance_teardown(environment, report)
+            elif verdict is Verdict.GONE:
+                self._sweep(environment, report)
+            else:
+                report.kept[environment.slug] = verdict.value
+        return pending
+
+    def _advance_teardown(self, environment: EnvironmentRecord, report: Report) -> bool:
+        live = {stack.stack_id: stack for stack in environment.live_stacks}
+        depends_on = stack_dependencies(self._clients.cloudformation, list(live.values()))
+        first_wave = deletion_waves(live, depends_on)[0]
+        pending = False
+        for stack in live.values():
+            if stack.deleting:
+                report.deleting.append(stack.name)
+                pending = True
+            elif stack.stack_id in first_wave and stack.stack_id not in self._attempted:
+                self._attempted.add(stack.stack_id)
+                pending |= self._delete_stack(environment.slug, stack, report)
+        return pending
+
+    def _delete_stack(self, slug: str, stack: StackRecord, report: Report) -> bool:
+        expires_at = stack.expires_at.isoformat() if stack.expires_at else None
+        try:
+            resources = physical_resources(self._clients.cloudformation, stack.stack_id)
+            for bucket in resources.get("AWS::S3::Bucket", []):
+                if leftovers.bucket_exists(self._clients.s3, bucket):
+                    leftovers.check_bucket_belongs_to(self._clients.s3, bucket, slug)
+                    leftovers.empty_bucket(self._clients.s3, bucket)
+                    report.emptied_buckets.append(bucket)
+            report.deleted_enis += leftovers.delete_detached_lambda_enis(
+                self._clients.ec2, resources.get("AWS::EC2::SecurityGroup", [])
+            )
+            arguments = {"StackName": stack.stack_id}
+            if self._settings.cloudformation_role_arn:
+                arguments["RoleARN"] = self._settings.cloudformation_role_arn
+            self._clients.cloudformation.delete_stack(**arguments)
+        except Exception as error:  # one stack's failure must not stop the others; it is logged and retried next run
+            report.errors.append(f"{stack.name}: {error}")
+            log("stack_delete_failed", level="ERROR", env=slug, stack=stack.name, error=str(error))
+            return False
+        report.deletes_started.append(stack.name)
+        log("stack_delete_started", env=slug, stack=stack.name, status=stack.status, expires_at=expires_at)
+        return True
+
+    def _sweep(self, environment: EnvironmentRecord, report: Report) -> None:
+        for stack in environment.deleted_ephemeral_stacks:
+            try:
+                self._sweep_stack(environment.slug, stack, report)
+            except Exception as error:  # logged and retried next run; other stacks still get swept
+                report.errors.append(f"{stack.name}: {error}")
+                log("sweep_failed", level="ERROR", env=environment.slug, stack=stack.name, error=str(error))
+
+    def _sweep_stack(self, slug: str, stack: StackRecord, report: Report) -> None:
+        resources = physical_resources(self._clients.cloudformation, stack.stack_id)
+        for bucket in resources.get("AWS::S3::Bucket", []):
+            if leftovers.bucket_exists(self._clients.s3, bucket):
+                leftovers.check_bucket_belongs_to(self._clients.s3, bucket, slug)
+                leftovers.delete_bucket(self._clients.s3, bucket)
+                report.deleted_buckets.append(bucket)
+                log("retained_bucket_deleted", env=slug, stack=stack.name, bucket=bucket)
+        log_groups = [
+            name for env in resources.get("AWS::MWAA::Environment", []) for name in leftovers.mwaa_log_groups(env)
+        ]
+        log_groups += [leftovers.lambda_log_group(name) for name in resources.get("AWS::Lambda::Function", [])]
+        for name in leftovers.delete_log_groups(self._clients.logs, log_groups):
+            report.deleted_log_groups.append(name)
+            log("log_group_deleted", env=slug, stack=stack.name, log_group=name)
