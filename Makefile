@@ -46,8 +46,8 @@ engines: install ## Fetch the Kafka + Connect jars (Maven Central -> .cache/) an
 	$(PY) -m localtwin.engines fetch
 
 .PHONY: run
-run: install ## The main job: run the whole lakehouse locally on generated data (DATA_DIR=<dir> for real Olist CSVs)
-	$(PY) -m stacks.describe --branch "$(BRANCH)"
+run: install engines ## The main job: run the whole lakehouse locally on generated data (DATA_DIR=<dir> for real Olist CSVs)
+	$(PY) -m localtwin
 
 .PHONY: test
 test: install engines $(ACTIONLINT) ## The whole test suite (lint, unit, synth gate, local engines)

@@ -1,0 +1,187 @@
+{#- Reading Bronze, the same way on both targets: staging selects from the `olist_bronze` sources, which are Glue
+    tables on Athena and, locally, views this file creates over the files under KEYSTONE_BRONZE_ROOT. -#}
+
+{% macro bronze_root() -%}
+    {%- set bucket = env_var('KEYSTONE_BRONZE_BUCKET', '') -%}
+    {%- set root = var('bronze_root', none) or env_var('KEYSTONE_BRONZE_ROOT', '') or ('s3://' ~ bucket if bucket) -%}
+    {%- if not root -%}
+        {{ exceptions.raise_compiler_error(
+            "Bronze location unknown: set KEYSTONE_BRONZE_ROOT to a local Bronze directory or s3://<bucket> (with "
+            ~ "KEYSTONE_S3_ENDPOINT for the local S3 server), or KEYSTONE_BRONZE_BUCKET, or pass "
+            ~ "--vars '{bronze_root: ...}'."
+        ) }}
+    {%- endif -%}
+    {{ return((root | trim).rstrip('/')) }}
+{%- endmacro %}
+
+{#- When the sink wrote a stream record: its hour partition (the finest arrival time Bronze keeps for events). -#}
+{% macro stream_arrival_time() -%}
+    cast(concat(dt, ' ', hour, ':00:00') as {{ timestamp_type() }})
+{%- endmacro %}
+
+{#- Event time of a batch row (see generate_sources.BATCH_EVENT_TIME_COLUMNS): the latest of the listed
+    timestamps, or the ingestion time when the table has none. -#}
+{% macro batch_event_time(event_time_columns) -%}
+    {%- set ts = timestamp_type() -%}
+    {%- if event_time_columns | length == 0 -%}
+        cast(_ingested_at as {{ ts }})
+    {%- else -%}
+        {%- set anchor = event_time_columns[0] -%}
+        {%- set candidates = [] -%}
+        {%- for name in event_time_columns -%}
+            {%- do candidates.append('cast(' ~ (name if loop.first else 'coalesce(' ~ name ~ ', ' ~ anchor ~ ')') ~ ' as ' ~ ts ~ ')') -%}
+        {%- endfor -%}
+        coalesce({{ 'greatest(' ~ candidates | join(', ') ~ ')' if candidates | length > 1 else candidates[0] }}, cast(_ingested_at as {{ ts }}))
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Start of the Bronze arrival window an incremental run reads ('YYYY-MM-DD HH:MM:SS'): the latest arrival already
+    in the model minus the lookback, or none when the model is empty. A literal, so partitions are pruned.
+    `--vars '{bronze_since: "YYYY-MM-DD HH:MM:SS"}'` forces the window open from that time (re-read a period). -#}
+{% macro bronze_watermark() -%}
+    {%- set forced = var('bronze_since', none) -%}
+    {%- if forced -%}
+        {{ return(modules.datetime.datetime.strptime(forced, '%Y-%m-%d %H:%M:%S').strftime('%Y-%m-%d %H:%M:%S')) }}
+    {%- endif -%}
+    {%- if not execute -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set latest = run_query('select max(_loaded_at) from ' ~ this).columns[0].values()[0] -%}
+    {%- if latest is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set latest = modules.datetime.datetime.strptime((latest | string)[:19], '%Y-%m-%d %H:%M:%S') -%}
+    {%- set since = latest - modules.datetime.timedelta(hours=var('bronze_lookback_hours') | int) -%}
+    {{ return(since.strftime('%Y-%m-%d %H:%M:%S')) }}
+{%- endmacro %}
+
+{#- One table's Bronze records with the contract's column names and types, plus
+    _event_id, _event_type, _event_time, _source_kind ('stream' | 'batch') and _loaded_at (arrival in Bronze):
+    the stream's events (payload text cast by the contract), if the table is streamed, and its batch files, unioned.
+    `since` limits both to what arrived from then on. -#}
+{% macro olist_bronze_records(table_name, since=none) -%}
+    {%- set contract = olist_contracts()[table_name] -%}
+    {%- set batch_source = source('olist_bronze', table_name) -%}
+    {%- set events_source = source('olist_bronze', table_name ~ '_events') if contract.streamed else none -%}
+    {%- set ts = timestamp_type() -%}
+    {%- if contract.streamed %}
+    select
+        {%- for column in contract.columns %}
+        cast(nullif(payload.{{ column.name }}, '') as {{ sql_type(column.type) }}) as {{ column.name }},
+        {%- endfor %}
+        event_id as _event_id,
+        event_type as _event_type,
+        cast(event_time as {{ ts }}) as _event_time,
+        'stream' as _source_kind,
+        {{ stream_arrival_time() }} as _loaded_at
+    from {{ events_source }}
+    {%- if since %}
+    where dt >= '{{ since[:10] }}' and {{ stream_arrival_time() }} >= cast('{{ since }}' as {{ ts }})
+    {%- endif %}
+
+    union all
+    {%- endif %}
+
+    select
+        {%- for column in contract.columns %}
+        cast({{ column.name }} as {{ sql_type(column.type) }}) as {{ column.name }},
+        {%- endfor %}
+        concat('batch:', _source_key, ':', cast(_source_row as varchar)) as _event_id,
+        'batch_file' as _event_type,
+        {{ batch_event_time(contract.batch_event_time_columns) }} as _event_time,
+        'batch' as _source_kind,
+        cast(_ingested_at as {{ ts }}) as _loaded_at
+    from {{ batch_source }}
+    {%- if since %}
+    where ingest_date >= '{{ since[:10] }}' and _ingested_at >= cast('{{ since }}' as {{ ts }})
+    {%- endif %}
+{%- endmacro %}
+
+{#- on-run-start: make sure every Bronze source is a relation (no-op on Athena, where the CDK stack owns the Glue
+    tables). Locally each source becomes a view over its files; when a kind has no file yet (e.g. no batch file for
+    orders) the view is an empty relation with the same typed columns, so partial inputs never fail a run. -#}
+{% macro create_bronze_relations() -%}
+    {{ return(adapter.dispatch('create_bronze_relations', 'keystone')()) }}
+{%- endmacro %}
+
+{% macro default__create_bronze_relations() -%}
+    {{ return('') }}
+{%- endmacro %}
+
+{% macro duckdb__create_bronze_relations() -%}
+    {%- if not execute -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set root = bronze_root() -%}
+    {%- set nodes = graph.sources.values() | selectattr('source_name', 'equalto', 'olist_bronze') | list -%}
+    {%- for schema in nodes | map(attribute='schema') | unique -%}
+        {%- do run_query('create schema if not exists ' ~ adapter.quote(target.database) ~ '.' ~ adapter.quote(schema)) -%}
+    {%- endfor -%}
+    {%- for node in nodes -%}
+        {%- set meta = node.config.meta -%}
+        {%- set pattern = root ~ '/' ~ meta.location ~ ('*/' * (meta.partition_keys | length))
+            ~ ('*.gz' if meta.kind == 'stream' else '*.parquet') -%}
+        {%- set file_count = run_query("select count(*) from glob('" ~ pattern ~ "')").columns[0].values()[0] -%}
+        {%- set typed = duckdb_bronze_columns(node) -%}
+        {%- set hive_types = [] -%}
+        {%- for key in meta.partition_keys -%}
+            {%- do hive_types.append("'" ~ key ~ "': 'VARCHAR'") -%}
+        {%- endfor -%}
+        {%- if file_count == 0 -%}
+            {%- set body -%}
+                select {% for name, type in typed %}cast(null as {{ type }}) as {{ name }}{{ ', ' if not loop.last }}{% endfor %}
+                where false
+            {%- endset -%}
+        {%- elif meta.kind == 'stream' -%}
+            {%- set body -%}
+                select {{ typed | map(attribute=0) | join(', ') }}
+                from read_json(
+                    '{{ pattern }}',
+                    format = 'newline_delimited',
+                    columns = { {% for name, type in typed if name not in meta.partition_keys %}'{{ name }}': '{{ type }}'{{ ', ' if not loop.last }}{% endfor %} },
+                    hive_partitioning = true,
+                    hive_types = { {{ hive_types | join(', ') }} }
+                )
+            {%- endset -%}
+        {%- else -%}
+            {%- set body -%}
+                select {% for name, type in typed %}cast({{ name }} as {{ type }}) as {{ name }}{{ ', ' if not loop.last }}{% endfor %}
+                from read_parquet(
+                    '{{ pattern }}',
+                    hive_partitioning = true,
+                    hive_types = { {{ hive_types | join(', ') }} },
+                    union_by_name = true
+                )
+            {%- endset -%}
+        {%- endif -%}
+        {%- set relation = api.Relation.create(database=node.database, schema=node.schema, identifier=node.identifier) -%}
+        {%- do run_query('create or replace view ' ~ relation ~ ' as ' ~ body) -%}
+        {%- do log('bronze ' ~ node.name ~ ': ' ~ file_count ~ ' file(s) under ' ~ pattern, info=true) -%}
+    {%- endfor -%}
+    {{ return('') }}
+{%- endmacro %}
+
+{#- (name, DuckDB type) of a Bronze source's columns, as its Glue table declares them. -#}
+{% macro duckdb_bronze_columns(node) -%}
+    {%- set meta = node.config.meta -%}
+    {%- set typed = [] -%}
+    {%- if meta.kind == 'stream' -%}
+        {%- set payload = [] -%}
+        {%- for column in olist_contracts()[meta.contract_table].columns -%}
+            {%- do payload.append('"' ~ column.name ~ '" VARCHAR') -%}
+        {%- endfor -%}
+        {%- do typed.extend([
+            ('event_id', 'VARCHAR'), ('event_type', 'VARCHAR'), ('event_time', 'VARCHAR'),
+            ('schema_version', 'INTEGER'), ('source', 'STRUCT("file" VARCHAR, "row" BIGINT)'),
+            ('payload', 'STRUCT(' ~ payload | join(', ') ~ ')'),
+        ]) -%}
+    {%- else -%}
+        {%- for column in node.columns.values() if column.name not in meta.partition_keys -%}
+            {%- do typed.append((column.name, sql_type(column.data_type))) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- for key in meta.partition_keys -%}
+        {%- do typed.append((key, 'VARCHAR')) -%}
+    {%- endfor -%}
+    {{ return(typed) }}
+{%- endmacro %}

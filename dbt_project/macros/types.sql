@@ -1,0 +1,29 @@
+{#- SQL type for a contract (Glue) type name. Athena writes Iceberg, which only takes microsecond timestamps. -#}
+{% macro sql_type(glue_type) -%}
+    {{ return(adapter.dispatch('sql_type', 'keystone')(glue_type)) }}
+{%- endmacro %}
+
+{% macro default__sql_type(glue_type) -%}
+    {%- set mapping = {'string': 'varchar', 'int': 'integer', 'timestamp': 'timestamp'} -%}
+    {{ return(mapping.get(glue_type, glue_type)) }}
+{%- endmacro %}
+
+{% macro athena__sql_type(glue_type) -%}
+    {%- set mapping = {'string': 'varchar', 'int': 'integer', 'timestamp': 'timestamp(6)'} -%}
+    {{ return(mapping.get(glue_type, glue_type)) }}
+{%- endmacro %}
+
+{% macro timestamp_type() -%}
+    {{ return(sql_type('timestamp')) }}
+{%- endmacro %}
+
+{#- Whole days from `start` to `end` (floor), the same on both engines; date_diff('day') is not. -#}
+{% macro days_between(start, end) -%}
+    cast(floor(date_diff('second', {{ start }}, {{ end }}) / 86400.0) as integer)
+{%- endmacro %}
+
+{#- numerator / denominator as decimal(12,4), null when the denominator is 0. Both are exact integer sums, so the
+    result does not depend on aggregation order and a full refresh reproduces it bit for bit. -#}
+{% macro ratio(numerator, denominator) -%}
+    cast(round(cast({{ numerator }} as double) / nullif({{ denominator }}, 0), 4) as decimal(12, 4))
+{%- endmacro %}

@@ -1,0 +1,225 @@
+"""`make run`: the whole lakehouse on one machine, on the same code and configuration as the cloud.
+
+Stages: take the data (generated, or DATA_DIR) -> start Kafka, Connect (with the project's S3 sink) and the
+S3 server -> file-borne tables through the batch ingestion (landing bucket -> Bronze) -> order activity
+through the producer -> Kafka -> sink -> Bronze -> dbt build on DuckDB -> reconciliation, report, charts.
+Every process started is stopped on the way out, on failure and Ctrl-C included.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import duckdb
+
+from connector.build import build_plugin
+from contracts import TABLES, layout
+from environments import resolve_environment
+from lambdas.ingestion.cli import ingest_landing
+from lambdas.ingestion.report import IngestionReport
+from lambdas.ingestion.storage import S3Bronze
+from localtwin.data import SourceFiles, prepare_sources
+from localtwin.engines import LocalEngines
+from localtwin.reconcile import (
+    GOLD_MODELS,
+    SILVER_MODELS,
+    Check,
+    EntityCounts,
+    bronze_connection,
+    bronze_distinct_keys,
+    gold_checks,
+    row_checks,
+    warehouse_count,
+)
+from localtwin.report import QuarantinedRow, draw_charts, write_report
+from localtwin.streaming import replay_into_kafka, start_stream, wait_for_bronze
+from localtwin.transform import dbt_build
+from producers.delivery import Speed
+from producers.replay import ProduceReport
+
+LOCAL_ENVIRONMENT = resolve_environment("local")
+
+
+class PipelineFailed(RuntimeError):
+    """A stage failed; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    run_dir: Path
+    warehouse: Path
+    data_dir: Path | None = None
+    orders: int = 10_000
+    seed: int = 7
+    speed: str = "max"
+
+
+@dataclass
+class RunResult:
+    run_dir: Path
+    report: Path
+    entities: dict[str, EntityCounts]
+    checks: list[Check]
+    timings: dict[str, float] = field(default_factory=dict)
+    quarantined: list[QuarantinedRow] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(check.ok for check in self.checks)
+
+
+class _Stopwatch:
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        print(f"==> {name}", flush=True)
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = time.perf_counter() - started
+
+
+def run(settings: RunSettings, engines: LocalEngines | None = None) -> RunResult:
+    """Run every stage; with `engines` given (tests), reuse them instead of starting and stopping our own."""
+    settings.run_dir.mkdir(parents=True, exist_ok=True)
+    clock = _Stopwatch()
+    with clock.stage("prepare data"):
+        sources = prepare_sources(settings.data_dir, settings.orders, settings.seed, settings.run_dir)
+    if engines is not None:
+        return _run_on(engines, settings, sources, clock)
+    with clock.stage("start engines"):
+        own = LocalEngines(plugin=build_plugin(), work_dir=settings.run_dir / "engines")
+        own.start()
+    try:
+        return _run_on(own, settings, sources, clock)
+    finally:
+        with clock.stage("stop engines"):
+            own.stop()
+
+
+def _run_on(engines: LocalEngines, settings: RunSettings, sources: SourceFiles, clock: _Stopwatch) -> RunResult:
+    env = engines.aws_environment
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=engines.s3_endpoint,
+        region_name=env["AWS_REGION"],
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+    )
+    landing, bronze = _fresh_buckets(s3, settings.run_dir.name)
+    ingestion: IngestionReport | None = None
+    produced: ProduceReport | None = None
+
+    if sources.batch:
+        with clock.stage("batch ingestion"):
+            for name in sources.batch:
+                path = sources.files[name]
+                s3.upload_file(str(path), landing, f"{layout.landing_prefix(name)}{path.name}")
+            ingestion = ingest_landing(s3, landing, "", S3Bronze(s3, bronze))
+            print(ingestion.render(), flush=True)
+            if not ingestion.ok:
+                raise PipelineFailed(f"batch ingestion rejected files:\n{ingestion.render()}")
+    if sources.streamed:
+        with clock.stage("stream through Kafka"):
+            start_stream(engines, bronze, sources.streamed)
+            produced = replay_into_kafka(engines, sources.directory, sources.streamed, Speed.parse(settings.speed))
+            print(produced.render(), flush=True)
+            if produced.exit_code != 0:
+                raise PipelineFailed(f"the producer did not deliver every event:\n{produced.render()}")
+        with clock.stage("wait for Bronze"):
+            wait_for_bronze(s3, bronze, dict(produced.delivery.sent_by_topic))
+
+    with clock.stage("dbt build"):
+        dbt = dbt_build(settings.run_dir, settings.warehouse, f"s3://{bronze}", env)
+        print(f"dbt: {dict(dbt.statuses)}", flush=True)
+
+    with clock.stage("reconcile and report"):
+        lake = bronze_connection(env)
+        warehouse = duckdb.connect(str(settings.warehouse), read_only=True)
+        try:
+            entities = _entity_counts(sources, ingestion, produced, lake, warehouse, bronze)
+            checks = row_checks(entities) + gold_checks(warehouse, entities)
+            charts = draw_charts(warehouse, settings.run_dir)
+        finally:
+            warehouse.close()
+            lake.close()
+        quarantined = _quarantined_rows(s3, bronze, produced)
+        report = write_report(
+            settings.run_dir,
+            origin=sources.origin,
+            entities=entities,
+            checks=checks,
+            timings=clock.timings,
+            quarantined=quarantined,
+            dbt_warnings=dbt.warnings,
+            charts=charts,
+            warehouse=settings.warehouse,
+        )
+    return RunResult(settings.run_dir, report, entities, checks, clock.timings, quarantined)
+
+
+def _fresh_buckets(s3: Any, run_name: str) -> tuple[str, str]:
+    """This run's landing and Bronze buckets, named like the cloud's (one pair per run on a shared server)."""
+    suffix = "".join(ch for ch in run_name.lower() if ch.isalnum())[-12:] or "run"
+    names = (
+        f"{LOCAL_ENVIRONMENT.bucket_name('landing')}-{suffix}",
+        f"{LOCAL_ENVIRONMENT.bucket_name('bronze')}-{suffix}",
+    )
+    for name in names:
+        s3.create_bucket(Bucket=name)
+    return names
+
+
+def _entity_counts(
+    sources: SourceFiles,
+    ingestion: IngestionReport | None,
+    produced: ProduceReport | None,
+    lake: duckdb.DuckDBPyConnection,
+    warehouse: duckdb.DuckDBPyConnection,
+    bronze: str,
+) -> dict[str, EntityCounts]:
+    batch = ingestion.by_table() if ingestion else {}
+    stream = {summary.table: summary for summary in produced.load.files} if produced else {}
+    entities = {}
+    for name in sources.files:
+        if name in stream:
+            summary = stream[name]
+            counts = EntityCounts(name, "stream", summary.rows, summary.accepted, summary.rejected, 0, 0)
+        else:
+            table = batch[name]
+            counts = EntityCounts(name, "batch", table.rows_read, table.rows_loaded, table.rows_quarantined, 0, 0)
+        counts.bronze_keys = bronze_distinct_keys(lake, bronze, name, counts.path)
+        counts.silver_rows = warehouse_count(warehouse, f"silver.{SILVER_MODELS[name]}")
+        if name in GOLD_MODELS:
+            counts.gold_model = GOLD_MODELS[name]
+            counts.gold_rows = warehouse_count(warehouse, f"gold.{GOLD_MODELS[name]}")
+        entities[name] = counts
+    return entities
+
+
+def _quarantined_rows(s3: Any, bronze: str, produced: ProduceReport | None) -> list[QuarantinedRow]:
+    rows = []
+    paginator = s3.get_paginator("list_objects_v2")
+    for page in paginator.paginate(Bucket=bronze, Prefix=f"{layout.QUARANTINE_PREFIX}/"):
+        for item in page.get("Contents", []):
+            entity = item["Key"].split("/")[1]
+            for line in s3.get_object(Bucket=bronze, Key=item["Key"])["Body"].read().splitlines():
+                record = json.loads(line)
+                reason = f"{record['column']}: {record['reason']}" if record.get("column") else record["reason"]
+                rows.append(QuarantinedRow(entity, record.get("source_key", ""), record.get("row") or 0, reason))
+    if produced:
+        for rejected in produced.load.rejected:
+            entity = next(name for name, table in TABLES.items() if table.file_name == rejected.file)
+            reason = f"{rejected.column}: {rejected.reason}" if rejected.column else rejected.reason
+            rows.append(QuarantinedRow(entity, rejected.file, rejected.row, reason))
+    return rows

@@ -1,0 +1,108 @@
+"""The run report: a Markdown page with the reconciliation, timings, quarantine and three charts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+from localtwin.reconcile import Check, EntityCounts
+
+CHARTS = {
+    "orders_per_day.png": "Orders per day",
+    "revenue_by_category.png": "Revenue by category (top 15)",
+    "late_rate_by_state.png": "Late-delivery rate by customer state",
+}
+
+
+@dataclass(frozen=True)
+class QuarantinedRow:
+    entity: str
+    source: str
+    row: int
+    reason: str
+
+
+def draw_charts(warehouse: duckdb.DuckDBPyConnection, run_dir: Path) -> list[Path]:
+    daily = warehouse.execute("select sales_date, orders from gold.agg_daily_sales order by sales_date").fetchall()
+    categories = warehouse.execute(
+        "select coalesce(category_name_english, 'unknown') as category, sum(price) as revenue "
+        "from gold.fct_order_items group by 1 order by revenue desc limit 15"
+    ).fetchall()
+    states = warehouse.execute(
+        "select customer_state, late_rate from gold.agg_delivery_by_state "
+        "where late_rate is not null order by late_rate desc"
+    ).fetchall()
+    paths = []
+    for file_name, title in CHARTS.items():
+        figure, axes = plt.subplots(figsize=(10, 4.5))
+        if file_name == "orders_per_day.png":
+            axes.plot([row[0] for row in daily], [row[1] for row in daily], linewidth=1)
+            axes.set_ylabel("orders")
+        elif file_name == "revenue_by_category.png":
+            axes.barh([row[0] for row in reversed(categories)], [float(row[1]) for row in reversed(categories)])
+            axes.set_xlabel("revenue (BRL)")
+        else:
+            axes.bar([row[0] for row in states], [float(row[1]) for row in states])
+            axes.set_ylabel("share of delivered orders that were late")
+        axes.set_title(title)
+        figure.tight_layout()
+        path = run_dir / file_name
+        figure.savefig(path, dpi=110)
+        plt.close(figure)
+        paths.append(path)
+    return paths
+
+
+def write_report(
+    run_dir: Path,
+    *,
+    origin: str,
+    entities: dict[str, EntityCounts],
+    checks: list[Check],
+    timings: dict[str, float],
+    quarantined: list[QuarantinedRow],
+    dbt_warnings: list[str],
+    charts: list[Path],
+    warehouse: Path,
+) -> Path:
+    lines = [
+        "# Keystone Nexus local run",
+        "",
+        f"Data: {origin}. Warehouse: `{warehouse}` (Gold marts as `gold.<name>`).",
+        "",
+        "## Rows per entity",
+        "",
+        "| entity | path | source | Bronze | quarantined | Bronze keys | Silver | Gold |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for counts in entities.values():
+        gold = f"{counts.gold_rows} ({counts.gold_model})" if counts.gold_model else "—"
+        lines.append(
+            f"| {counts.entity} | {counts.path} | {counts.source_rows} | {counts.bronze_rows} | {counts.quarantined} "
+            f"| {counts.bronze_keys} | {counts.silver_rows} | {gold} |"
+        )
+    lines += ["", "## Reconciliation", "", "| check | expected | actual | verdict |", "| --- | ---: | ---: | --- |"]
+    lines += [f"| {c.name} | {c.expected} | {c.actual} | {'ok' if c.ok else '**MISMATCH**'} |" for c in checks]
+    lines += ["", "## Timings", "", "| stage | seconds |", "| --- | ---: |"]
+    lines += [f"| {stage} | {seconds:.1f} |" for stage, seconds in timings.items()]
+    lines += ["", f"## Quarantined rows ({len(quarantined)})", ""]
+    if quarantined:
+        lines += ["| entity | source | row | reason |", "| --- | --- | ---: | --- |"]
+        lines += [f"| {q.entity} | {q.source} | {q.row} | {q.reason.replace('|', '/')} |" for q in quarantined[:200]]
+        if len(quarantined) > 200:
+            lines.append(f"\n… and {len(quarantined) - 200} more (see the quarantine prefix in Bronze).")
+    else:
+        lines.append("None.")
+    lines += ["", f"## Data-test warnings ({len(dbt_warnings)})", ""]
+    lines += [f"- {warning}" for warning in dbt_warnings] or ["None."]
+    lines += ["", "## Charts", ""]
+    lines += [f"![{CHARTS[chart.name]}]({chart.name})" for chart in charts]
+    report = run_dir / "report.md"
+    report.write_text("\n".join(lines) + "\n")
+    return report

@@ -1,0 +1,87 @@
+"""The stream stage of the local run: topics, the S3 sink, the producer replay, and the wait for Bronze."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from contracts import TABLES, layout
+from producers.delivery import Speed
+from producers.kafka_config import KafkaConnection
+from producers.replay import ProduceReport, replay
+from producers.topics import ensure_topics, olist_topics
+
+SINK_NAME = "bronze-sink"
+# Locally the sink writes an object at the latest every few seconds, so Bronze trails the stream closely.
+SINK_ROTATE_INTERVAL_MS = 3_000
+
+
+class StreamNotLanded(RuntimeError):
+    """Events were acknowledged by Kafka but did not all reach Bronze in time."""
+
+
+@dataclass
+class LandedEvents:
+    """What the sink has written to Bronze so far, read incrementally (objects are immutable)."""
+
+    seen_keys: set[str] = field(default_factory=set)
+    event_ids: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    lines: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    def refresh(self, s3: Any, bucket: str) -> None:
+        paginator = s3.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=bucket, Prefix=f"{layout.STREAMING_PREFIX}/"):
+            for item in page.get("Contents", []):
+                key = item["Key"]
+                if key in self.seen_keys:
+                    continue
+                topic = key.split("/")[1]
+                body = gzip.decompress(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+                for line in body.splitlines():
+                    self.event_ids[topic].add(json.loads(line)["event_id"])
+                    self.lines[topic] += 1
+                self.seen_keys.add(key)
+
+    def distinct(self, topic: str) -> int:
+        return len(self.event_ids[topic])
+
+
+def start_stream(engines: Any, bronze_bucket: str, tables: list[str], partitions: int = 2) -> list[str]:
+    """Create the topics of `tables` and run the S3 sink on them into `bronze_bucket`."""
+    topics = [TABLES[name].topic for name in tables]
+    specs = [spec for spec in olist_topics(partitions, 1) if spec.name in topics]
+    ensure_topics(KafkaConnection(engines.bootstrap_servers).client_config(), specs)
+    engines.start_s3_sink(SINK_NAME, tuple(topics), bronze_bucket, rotate_interval_ms=SINK_ROTATE_INTERVAL_MS)
+    return topics
+
+
+def replay_into_kafka(engines: Any, source_dir: Path, tables: list[str], speed: Speed) -> ProduceReport:
+    connection = KafkaConnection(engines.bootstrap_servers, client_id="localtwin")
+    return replay(source_dir, connection, speed=speed, tables=tables, progress=True)
+
+
+def wait_for_bronze(s3: Any, bucket: str, delivered_by_topic: dict[str, int], timeout_s: float = 180.0) -> LandedEvents:
+    """Block until every acknowledged event is in Bronze (distinct event ids per topic), or fail naming the gap."""
+    landed = LandedEvents()
+    deadline = time.monotonic() + timeout_s
+    while True:
+        landed.refresh(s3, bucket)
+        missing = {
+            topic: expected - landed.distinct(topic)
+            for topic, expected in delivered_by_topic.items()
+            if landed.distinct(topic) < expected
+        }
+        if not missing:
+            return landed
+        if time.monotonic() > deadline:
+            gaps = ", ".join(f"{topic}: {count} events" for topic, count in sorted(missing.items()))
+            raise StreamNotLanded(
+                f"after {timeout_s:.0f} s the S3 sink has not written every acknowledged event to s3://{bucket}: "
+                f"missing {gaps}; see the Connect worker log in the run folder"
+            )
+        time.sleep(1.0)

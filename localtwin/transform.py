@@ -1,0 +1,73 @@
+"""The transform stage of the local run: `dbt build` of the project on DuckDB, reading Bronze from S3."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from dbt_project.scripts.local_target import LocalTarget
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DBT_PROJECT = REPO_ROOT / "dbt_project"
+EXTENSION_DIR = REPO_ROOT / ".cache" / "duckdb_extensions"
+
+
+class DbtFailed(RuntimeError):
+    """dbt build ended with errors or failing tests; the message names them."""
+
+
+@dataclass(frozen=True)
+class DbtResult:
+    statuses: Counter[str]  # e.g. {"success": 40, "pass": 120, "warn": 3}
+    warnings: list[str]
+    log: Path
+
+
+def dbt_build(run_dir: Path, warehouse: Path, bronze_root: str, aws_environment: dict[str, str]) -> DbtResult:
+    """Build and test every model; warnings (known orphans) are reported, errors and failures raise."""
+    target = LocalTarget(
+        bronze_root=bronze_root,
+        duckdb_path=warehouse,
+        extension_dir=EXTENSION_DIR,
+        s3_endpoint=aws_environment.get("AWS_ENDPOINT_URL_S3"),
+    )
+    target_path, log_path = run_dir / "dbt" / "target", run_dir / "dbt" / "logs"
+    command = [
+        str(Path(sys.executable).parent / "dbt"),
+        "build",
+        "--project-dir", str(DBT_PROJECT),
+        "--profiles-dir", str(DBT_PROJECT),
+        "--target", "local",
+        "--target-path", str(target_path),
+        "--log-path", str(log_path),
+    ]  # fmt: skip
+    env = os.environ | aws_environment | target.environment()
+    log = run_dir / "dbt.log"
+    with log.open("w") as output:
+        completed = subprocess.run(command, env=env, stdout=output, stderr=subprocess.STDOUT, cwd=REPO_ROOT)
+    results = json.loads((target_path / "run_results.json").read_text()) if completed.returncode in (0, 1) else None
+    if results is None:
+        raise DbtFailed(f"dbt could not run (exit {completed.returncode}); see {log}:\n{_tail(log)}")
+    statuses = Counter(result["status"] for result in results["results"])
+    problems = [
+        f"{result['unique_id']}: {result['status']}: {(result.get('message') or '').strip()}"
+        for result in results["results"]
+        if result["status"] in ("error", "fail", "runtime error")
+    ]
+    if completed.returncode != 0 or problems:
+        raise DbtFailed("dbt build failed:\n  " + "\n  ".join(problems or [f"exit {completed.returncode}, see {log}"]))
+    warnings = [
+        f"{result['unique_id']}: {(result.get('message') or '').strip()}"
+        for result in results["results"]
+        if result["status"] == "warn"
+    ]
+    return DbtResult(statuses, warnings, log)
+
+
+def _tail(path: Path, lines: int = 30) -> str:
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
