@@ -6,7 +6,7 @@ import gzip
 import json
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,42 +27,65 @@ class StreamNotLanded(RuntimeError):
 
 @dataclass
 class LandedEvents:
-    """What the sink has written to Bronze so far, read incrementally (objects are immutable)."""
+    """What the sink has written to Bronze so far, read incrementally.
 
-    seen_keys: set[str] = field(default_factory=set)
-    event_ids: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    lines: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    After a crash the sink may write an object again under the same key (same start offset) holding more
+    records than before, so an object is read again whenever its ETag changes.
+    """
+
+    seen: dict[str, str] = field(default_factory=dict)  # key -> ETag
+    event_ids: dict[str, dict[str, set[str]]] = field(default_factory=lambda: defaultdict(dict))
+    line_counts: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
+
+    @property
+    def seen_keys(self) -> set[str]:
+        return set(self.seen)
 
     def refresh(self, s3: Any, bucket: str) -> None:
         paginator = s3.get_paginator("list_objects_v2")
         for page in paginator.paginate(Bucket=bucket, Prefix=f"{layout.STREAMING_PREFIX}/"):
             for item in page.get("Contents", []):
-                key = item["Key"]
-                if key in self.seen_keys:
+                key, etag = item["Key"], item["ETag"]
+                if self.seen.get(key) == etag:
                     continue
                 topic = key.split("/")[1]
                 body = gzip.decompress(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
-                for line in body.splitlines():
-                    self.event_ids[topic].add(json.loads(line)["event_id"])
-                    self.lines[topic] += 1
-                self.seen_keys.add(key)
+                lines = body.splitlines()
+                self.event_ids[topic][key] = {json.loads(line)["event_id"] for line in lines}
+                self.line_counts[topic][key] = len(lines)
+                self.seen[key] = etag
+
+    def lines(self, topic: str) -> int:
+        """Records in the topic's objects as they are now, duplicates included."""
+        return sum(self.line_counts[topic].values())
 
     def distinct(self, topic: str) -> int:
-        return len(self.event_ids[topic])
+        return len(set().union(*self.event_ids[topic].values())) if self.event_ids[topic] else 0
 
 
-def start_stream(engines: Any, bronze_bucket: str, tables: list[str], partitions: int = 2) -> list[str]:
-    """Create the topics of `tables` and run the S3 sink on them into `bronze_bucket`."""
-    topics = [TABLES[name].topic for name in tables]
-    specs = [spec for spec in olist_topics(partitions, 1) if spec.name in topics]
+def start_stream(
+    engines: Any, bronze_bucket: str, tables: list[str], partitions: int = 2, topic_suffix: str = ""
+) -> list[str]:
+    """Create the topics of `tables` and run the S3 sink on them into `bronze_bucket`.
+
+    `topic_suffix` gives tests their own topics (and sink) on a shared broker.
+    """
+    specs = [
+        replace(spec, name=spec.name + topic_suffix)
+        for spec in olist_topics(partitions, 1)
+        if spec.name in {TABLES[name].topic for name in tables}
+    ]
     ensure_topics(KafkaConnection(engines.bootstrap_servers).client_config(), specs)
-    engines.start_s3_sink(SINK_NAME, tuple(topics), bronze_bucket, rotate_interval_ms=SINK_ROTATE_INTERVAL_MS)
-    return topics
+    topics = tuple(spec.name for spec in specs)
+    engines.start_s3_sink(SINK_NAME + topic_suffix, topics, bronze_bucket, rotate_interval_ms=SINK_ROTATE_INTERVAL_MS)
+    return list(topics)
 
 
-def replay_into_kafka(engines: Any, source_dir: Path, tables: list[str], speed: Speed) -> ProduceReport:
+def replay_into_kafka(
+    engines: Any, source_dir: Path, tables: list[str], speed: Speed, topic_suffix: str = "", progress: bool = True
+) -> ProduceReport:
     connection = KafkaConnection(engines.bootstrap_servers, client_id="localtwin")
-    return replay(source_dir, connection, speed=speed, tables=tables, progress=True)
+    return replay(source_dir, connection, speed=speed, tables=tables, progress=progress, topic_suffix=topic_suffix)
 
 
 def wait_for_bronze(s3: Any, bucket: str, delivered_by_topic: dict[str, int], timeout_s: float = 180.0) -> LandedEvents:

@@ -133,6 +133,13 @@ class LocalEngines:
         broker.start()
         broker.wait_ready()
 
+    def restart_connect(self, hard: bool = True) -> None:
+        """Kill (or stop) the Connect worker and start it again: its connectors resume from committed offsets."""
+        connect = self._require(self.connect, "Connect worker")
+        connect.process.kill() if hard else connect.stop()
+        connect.start()
+        connect.wait_ready()
+
     def _start(self) -> None:
         java = java_binary()
         libs = kafka_libs(self.settings.kafka_version)

@@ -1,0 +1,3 @@
+from lambdas.ingestion.cli import main
+
+raise SystemExit(main())

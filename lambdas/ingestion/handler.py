@@ -1,0 +1,81 @@
+"""The Lambda entry point, `handler.handler`, for S3 `ObjectCreated` events on the landing bucket.
+
+Environment:
+- `BRONZE_BUCKET` (required): where Parquet, quarantine and manifests go.
+- `LOG_LEVEL` (optional, default INFO).
+- `AWS_ENDPOINT_URL_S3` (optional, honoured by boto3): an S3-compatible endpoint for local runs.
+
+Every record of the event is attempted. If any file fails (unknown table prefix, file-level rejection,
+S3 error after retries) the handler raises after trying the others; Lambda's asynchronous retries then find
+the good files already committed (manifest present, nothing rewritten) and the event ends in the DLQ.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote_plus
+
+from lambdas.ingestion import logs
+from lambdas.ingestion.ingest import ingest_file
+from lambdas.ingestion.report import FileFailure, IngestionReport
+from lambdas.ingestion.routing import table_for_key
+from lambdas.ingestion.storage import S3Bronze, S3Source, s3_client
+
+
+class IngestionFailed(RuntimeError):
+    """At least one file of the event was not loaded; the message lists each one and why."""
+
+
+@dataclass(frozen=True)
+class HandlerSettings:
+    bronze_bucket: str
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_environ(cls) -> HandlerSettings:
+        bucket = os.environ.get("BRONZE_BUCKET", "")
+        if not bucket:
+            raise RuntimeError("BRONZE_BUCKET is not set: the function needs the name of the Bronze bucket")
+        return cls(bronze_bucket=bucket, log_level=os.environ.get("LOG_LEVEL", "INFO"))
+
+
+def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    settings = HandlerSettings.from_environ()
+    logs.set_level(settings.log_level)
+    client = s3_client()
+    report = ingest_event(event, client, S3Bronze(client, settings.bronze_bucket))
+    if not report.ok:
+        raise IngestionFailed(report.render())
+    return {
+        "files": [
+            {
+                "source_key": r.manifest.source_key,
+                "table": r.manifest.table,
+                "sha256": r.manifest.source_sha256,
+                "skipped": r.skipped,
+                "rows_read": r.manifest.rows_read,
+                "rows_loaded": r.manifest.rows_loaded,
+                "rows_quarantined": r.manifest.rows_quarantined,
+            }
+            for r in report.results
+        ]
+    }
+
+
+def ingest_event(event: dict[str, Any], client: Any, bronze: S3Bronze) -> IngestionReport:
+    report = IngestionReport()
+    for record in event.get("Records", []):
+        bucket = record["s3"]["bucket"]["name"]
+        key = unquote_plus(record["s3"]["object"]["key"])
+        if key.endswith("/"):
+            logs.log("folder_marker_ignored", source_key=key)
+            continue
+        try:
+            table = table_for_key(key)
+            report.results.append(ingest_file(S3Source.head(client, bucket, key), bronze, table))
+        except Exception as error:  # every record is attempted; the handler raises for all of them at the end
+            logs.log_exception("file_failed", source_bucket=bucket, source_key=key)
+            report.failures.append(FileFailure(f"s3://{bucket}/{key}", f"{type(error).__name__}: {error}"))
+    return report
