@@ -81,6 +81,10 @@ diff: install node_modules/.installed ## cdk diff of BRANCH's environment agains
 janitor-deploy: install node_modules/.installed ## Deploy the per-account TTL janitor stack Keystone-Janitor (needs credentials)
 	$(CDK) --app "$(PY) janitor_app.py" deploy --require-approval never
 
+.PHONY: describe
+describe: install ## Print what `make deploy BRANCH=<name>` would create (synth + resource counts per stack)
+	$(PY) -m stacks.describe --branch "$(BRANCH)"
+
 .PHONY: deploy
 deploy: install node_modules/.installed ## Deploy BRANCH's environment to AWS (needs credentials)
 	$(CDK) deploy --all -c branch="$(BRANCH)" --require-approval never

@@ -78,7 +78,10 @@ class IngestionStack(cdk.Stack):
         bronze_objects = [f"{bronze_arn}/{prefix}/*" for prefix in BRONZE_WRITE_PREFIXES]
         self.function.add_to_role_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=[f"{landing_arn}/*"]))
         self.function.add_to_role_policy(
-            iam.PolicyStatement(actions=["s3:PutObject", "s3:GetObject"], resources=bronze_objects)
+            # Large Parquet files upload in parts.
+            iam.PolicyStatement(
+                actions=["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"], resources=bronze_objects
+            )
         )
         self.function.add_to_role_policy(iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bronze_arn]))
         key.grant(self.function, "kms:Decrypt", "kms:GenerateDataKey")
