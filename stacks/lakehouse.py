@@ -43,18 +43,28 @@ class Lakehouse:
 
 
 def airflow_settings(env: Environment) -> dict[str, str]:
-    """What the DAGs read to find this environment (MWAA exposes them as AIRFLOW__KEYSTONE__* variables)."""
+    """What the DAGs and dbt read to find this environment.
+
+    MWAA exposes each option `keystone.<name>` as AIRFLOW__KEYSTONE__<NAME>; `dags/keystone_dags/settings.py`
+    reads them, and hands them to dbt as KEYSTONE_<NAME> (dbt_project/profiles.yml, target `athena`).
+    """
+    alert_topic = f"arn:aws:sns:{env.region}:{env.account}:{env.resource_name('alerts')}"
     return {
-        "keystone.environment": env.slug,
+        "keystone.runtime": "aws",
+        "keystone.slug": env.slug,
         "keystone.region": env.region,
+        "keystone.aws_region": env.region,
         "keystone.landing_bucket": env.bucket_name("landing"),
         "keystone.bronze_bucket": env.bucket_name("bronze"),
         "keystone.artifacts_bucket": env.bucket_name("artifacts"),
-        "keystone.query_results_bucket": env.bucket_name("query-results"),
-        "keystone.athena_workgroup": env.resource_name("lakehouse"),
-        "keystone.glue_database_prefix": env.glue_database("").rstrip("_"),
+        "keystone.alert_topic_arn": alert_topic,
         "keystone.ingestion_function": env.resource_name("ingestion"),
         "keystone.producer_function": env.resource_name("producer"),
+        "keystone.dbt_target": "athena",
+        "keystone.athena_workgroup": env.resource_name("lakehouse"),
+        "keystone.athena_s3_staging_dir": f"s3://{env.bucket_name('query-results')}/dbt/",
+        "keystone.athena_silver_data_dir": f"s3://{env.bucket_name('silver')}/",
+        "keystone.athena_gold_data_dir": f"s3://{env.bucket_name('gold')}/",
     }
 
 
@@ -146,6 +156,7 @@ def build_lakehouse(scope: Construct, env: Environment) -> Lakehouse:
         glue_database_prefix=env.glue_database("").rstrip("_"),
         workgroup_name=env.resource_name("lakehouse"),
         invokable_function_names=[env.resource_name("ingestion"), env.resource_name("producer")],
+        alert_topic_name=env.resource_name("alerts"),
         airflow_settings=airflow_settings(env),
         destroy_logs_on_teardown=profile.destroy_data_on_teardown,
         **stack_args("Orchestration", "MWAA environment, DAGs and dbt project"),

@@ -38,6 +38,7 @@ class OrchestrationStack(cdk.Stack):
         glue_database_prefix: str,
         workgroup_name: str,
         invokable_function_names: Sequence[str],
+        alert_topic_name: str,
         airflow_settings: dict[str, str],
         destroy_logs_on_teardown: bool,
         **kwargs,
@@ -60,6 +61,7 @@ class OrchestrationStack(cdk.Stack):
             glue_database_prefix,
             workgroup_name,
             invokable_function_names,
+            alert_topic_name,
         )
         private_subnets = vpc.select_subnets(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS).subnet_ids
         logging = mwaa.CfnEnvironment.ModuleLoggingConfigurationProperty(enabled=True, log_level="INFO")
@@ -107,6 +109,7 @@ class OrchestrationStack(cdk.Stack):
         glue_database_prefix: str,
         workgroup_name: str,
         invokable_function_names: Sequence[str],
+        alert_topic_name: str,
     ) -> iam.Role:
         role = iam.Role(
             self,
@@ -213,6 +216,7 @@ class OrchestrationStack(cdk.Stack):
                     for name in invokable_function_names
                 ],
             ),
+            iam.PolicyStatement(actions=["sns:Publish"], resources=[arn(service="sns", resource=alert_topic_name)]),
         ]
         for statement in statements:
             role.add_to_policy(statement)

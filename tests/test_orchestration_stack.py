@@ -92,6 +92,7 @@ def test_execution_role_is_scoped_to_this_environment(feature_env):
     assert f"airflow-{env.resource_name('airflow')}-*" in rendered
     assert f"database/{env.glue_database('')}*" in rendered
     assert env.resource_name("ingestion") in rendered
+    assert f"sns:{env.region}:{env.account}:{env.resource_name('alerts')}" in rendered
     for statement in statements:
         actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
         assert not any(a.endswith("*") for a in actions), statement
@@ -105,4 +106,7 @@ def test_dags_read_this_environment_from_airflow_configuration(feature_env):
     env = feature_env.environment
     assert options["keystone.bronze_bucket"] == env.bucket_name("bronze")
     assert options["keystone.athena_workgroup"] == env.resource_name("lakehouse")
-    assert all(not str(value).startswith("arn:") for value in options.values())
+    assert options["keystone.runtime"] == "aws"
+    assert options["keystone.alert_topic_arn"].endswith(f":{env.resource_name('alerts')}")
+    arns = [value for value in options.values() if str(value).startswith("arn:")]
+    assert arns == [options["keystone.alert_topic_arn"]]
