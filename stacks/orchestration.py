@@ -19,6 +19,8 @@ from stacks.constructs.mwaa_artifacts import DAGS_PREFIX, REQUIREMENTS_KEY, STAR
 from stacks.synth_context import REPO_ROOT
 
 AIRFLOW_VERSION = "3.0.6"
+# Must match ARTIFACTS_PREFIX in dags/keystone_dags/settings.py.
+AIRFLOW_STATE_PREFIX = "airflow"
 LOG_TYPES = ("DAGProcessing", "Scheduler", "Task", "WebServer", "Worker")
 
 
@@ -178,6 +180,11 @@ class OrchestrationStack(cdk.Stack):
                 actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket", "s3:GetBucketLocation"],
                 resources=[*data_buckets, *(f"{bucket}/*" for bucket in data_buckets)],
             ),
+            # The DAGs keep their state (ingestion ledger, published batches) and Data Docs here.
+            iam.PolicyStatement(
+                actions=["s3:PutObject", "s3:DeleteObject"],
+                resources=[artifacts_bucket.arn_for_objects(f"{AIRFLOW_STATE_PREFIX}/*")],
+            ),
             iam.PolicyStatement(
                 actions=[
                     "glue:GetDatabase",
@@ -237,6 +244,7 @@ class OrchestrationStack(cdk.Stack):
                 celery_queues,
                 *(f"{bucket}/*" for bucket in data_buckets),
                 artifacts_bucket.arn_for_objects("*"),
+                artifacts_bucket.arn_for_objects(f"{AIRFLOW_STATE_PREFIX}/*"),
                 *glue[1:],
                 "*",
             ],

@@ -14,7 +14,8 @@ import pytest
 import sqlglot
 
 from dbt_project.scripts.named_queries import athena_named_queries
-from tests.fixtures.dbt_cli import MOTO_ENVIRONMENT, DbtProject, moto_server
+from tests.fixtures.dbt_cli import DbtProject
+from tests.fixtures.moto import MOTO_ENVIRONMENT, moto_server
 
 pytestmark = pytest.mark.slow
 

@@ -20,7 +20,8 @@ from dbt_project.scripts.local_target import LocalTarget
 from lambdas.ingestion.cli import ingest_directory
 from lambdas.ingestion.storage import S3Bronze
 from tests.fixtures.bronze_writer import purchase_times, read_rows, stream_events, write_events
-from tests.fixtures.dbt_cli import MOTO_ENVIRONMENT, DbtProject, DbtRun, moto_server, query
+from tests.fixtures.dbt_cli import DbtProject, DbtRun, query
+from tests.fixtures.moto import MOTO_ENVIRONMENT, moto_server
 
 pytestmark = pytest.mark.slow
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import socket
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -39,6 +38,7 @@ from lambdas.ingestion.report import FileResult
 from lambdas.ingestion.routing import UnknownTable
 from lambdas.ingestion.scan import scan
 from lambdas.ingestion.storage import LocalBronze, LocalSource, S3Bronze, S3Source
+from tests.fixtures.moto import moto_server
 
 pytestmark = pytest.mark.slow
 
@@ -49,17 +49,8 @@ CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing
 @pytest.fixture(scope="session")
 def ingestion_s3() -> Iterator[str]:
     """A moto S3 server on a free loopback port for this module; yields its endpoint URL."""
-    from moto.server import ThreadedMotoServer
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
+    with moto_server() as endpoint:
+        yield endpoint
 
 
 def make_client(endpoint: str, max_attempts: int = 3) -> Any:

@@ -110,3 +110,28 @@ def test_dags_read_this_environment_from_airflow_configuration(feature_env):
     assert options["keystone.alert_topic_arn"].endswith(f":{env.resource_name('alerts')}")
     arns = [value for value in options.values() if str(value).startswith("arn:")]
     assert arns == [options["keystone.alert_topic_arn"]]
+
+
+def test_the_dags_folder_ships_the_dbt_manifest_cosmos_renders_from(feature_env):
+    from stacks.constructs.mwaa_artifacts import STAGING_DIR
+
+    manifest = json.loads((STAGING_DIR / "dags" / "dbt_project" / "target" / "manifest.json").read_text())
+    models = {node["name"] for node in manifest["nodes"].values() if node["resource_type"] == "model"}
+    assert {"stg_olist__orders", "fct_orders", "agg_daily_sales"} <= models
+    for package in ("olist_transform.py", "keystone_dags", "contracts", "quality", "dbt_project"):
+        assert (STAGING_DIR / "dags" / package).exists(), package
+
+
+def test_dags_may_write_their_state_under_the_agreed_prefix(feature_env):
+    import sys
+
+    from stacks.orchestration import AIRFLOW_STATE_PREFIX
+
+    sys.path.insert(0, str(REPO_ROOT / "dags"))
+    try:
+        from keystone_dags.settings import ARTIFACTS_PREFIX
+    finally:
+        sys.path.remove(str(REPO_ROOT / "dags"))
+    assert AIRFLOW_STATE_PREFIX == ARTIFACTS_PREFIX
+    policies = json.dumps(feature_env.template("Orchestration").find_resources("AWS::IAM::Policy"))
+    assert f"/{AIRFLOW_STATE_PREFIX}/*" in policies

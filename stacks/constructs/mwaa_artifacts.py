@@ -7,6 +7,7 @@ what makes a changed requirements file or startup script roll out on the next de
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from aws_cdk import aws_s3_deployment as s3deploy
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
+from localtwin.airflow import dbt_parse
 from stacks.compliance import acknowledge, acknowledge_managed_policy, acknowledge_wildcards
 from stacks.synth_context import REPO_ROOT
 
@@ -41,7 +43,26 @@ def stage_dags_folder() -> Path:
         shutil.copytree(REPO_ROOT / source, target / destination, ignore=_IGNORED, dirs_exist_ok=True)
     for stray in (target / "requirements-mwaa.txt", target / "startup.sh"):
         stray.unlink(missing_ok=True)
+    manifest = target / "dbt_project" / "target" / "manifest.json"
+    manifest.parent.mkdir(parents=True)
+    shutil.copyfile(dbt_manifest(), manifest)
     return target
+
+
+def dbt_manifest() -> Path:
+    """The dbt manifest Cosmos renders `olist_transform` from, parsed once per version of the dbt project."""
+    project = REPO_ROOT / "dbt_project"
+    digest = hashlib.sha256()
+    for path in sorted(p for p in project.rglob("*") if p.is_file() and not _generated(p.relative_to(project))):
+        digest.update(path.relative_to(project).as_posix().encode() + b"\0" + path.read_bytes())
+    cached = STAGING_DIR / f"dbt-manifest-{digest.hexdigest()[:16]}"
+    if not (cached / "manifest.json").is_file():
+        dbt_parse(project, cached)
+    return cached / "manifest.json"
+
+
+def _generated(relative: Path) -> bool:
+    return relative.parts[0] in ("target", "logs", "dbt_packages") or relative.name == ".user.yml"
 
 
 def stage_file(source: Path, key: str) -> Path:

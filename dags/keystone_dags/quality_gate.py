@@ -1,0 +1,82 @@
+"""The transform DAG's quality gate: which Bronze objects are new, the checkpoint over them, and the publication mark.
+
+An object is new until `orchestration/validated/<bronze key>` exists under the artifacts location; the marks are
+written only after dbt published the batch. A batch that fails its checkpoint is therefore checked again, and
+fails again, on every run until the offending objects are fixed or removed: bad data never reaches Gold behind
+the gate's back.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from contracts import layout
+from keystone_dags import processes
+from keystone_dags.settings import Settings
+from keystone_dags.store import ArtifactStore
+
+VALIDATED_PREFIX = "orchestration/validated"
+DOCS_PREFIX = "data-docs"
+CHECKPOINT_TIMEOUT_S = 30 * 60
+EXIT_FAILED_EXPECTATIONS = 3
+_DATA_PREFIXES = (f"{layout.BATCH_PREFIX}/", f"{layout.STREAMING_PREFIX}/")
+_DATA_SUFFIXES = (".parquet", ".jsonl.gz")
+
+
+class QualityCheckFailed(RuntimeError):
+    """The micro-batch broke an expectation; the message names the expectations, counts and objects."""
+
+
+@dataclass(frozen=True)
+class CheckpointRun:
+    keys: list[str]
+    docs_uri: str
+    summary: str
+
+
+def new_bronze_objects(s3_hook: Any, bronze_bucket: str, state: ArtifactStore) -> list[str]:
+    validated = {key[len(VALIDATED_PREFIX) + 1 :] for key in state.list_keys(f"{VALIDATED_PREFIX}/")}
+    keys: list[str] = []
+    for prefix in _DATA_PREFIXES:
+        keys += [k for k in s3_hook.list_keys(bronze_bucket, prefix=prefix) or [] if k.endswith(_DATA_SUFFIXES)]
+    return sorted(key for key in keys if key not in validated)
+
+
+def run_checkpoint(config: Settings, keys: list[str], run_id: str, docs: ArtifactStore) -> CheckpointRun:
+    """Run `python -m quality check` over `keys`; publish Data Docs whatever the outcome; raise if it failed."""
+    docs_prefix = f"{DOCS_PREFIX}/{_safe(run_id)}"
+    with tempfile.TemporaryDirectory(prefix="quality-") as work:
+        work_dir = Path(work)
+        (work_dir / "keys.json").write_text(json.dumps(keys))
+        command = [
+            config.quality_python, "-m", "quality", "check", "--bronze", f"s3://{config.bronze_bucket}",
+            "--keys-file", str(work_dir / "keys.json"), "--docs-dir", str(work_dir / "docs"),
+            "--result-file", str(work_dir / "result.json"), "--run-name", run_id,
+        ]  # fmt: skip
+        if config.s3_endpoint:
+            command += ["--s3-endpoint", config.s3_endpoint]
+        env = {"PYTHONPATH": processes.project_pythonpath(), "GX_ANALYTICS_ENABLED": "false"}
+        result = processes.run(
+            command, "quality checkpoint", env, CHECKPOINT_TIMEOUT_S, ok_codes=(0, EXIT_FAILED_EXPECTATIONS)
+        )
+        docs_uri = docs.upload_tree(work_dir / "docs", docs_prefix) if (work_dir / "docs").is_dir() else ""
+    if result.returncode == EXIT_FAILED_EXPECTATIONS:
+        failed = [line for line in result.stdout.splitlines() if line.startswith("FAILED")]
+        raise QualityCheckFailed(
+            f"the Bronze micro-batch ({len(keys)} objects) broke {len(failed)} expectation(s); nothing is published. "
+            f"Fix or remove the offending objects and re-run. Data Docs: {docs_uri}\n" + "\n".join(failed)
+        )
+    return CheckpointRun(keys=keys, docs_uri=docs_uri, summary=result.stdout[-4000:])
+
+
+def mark_validated(state: ArtifactStore, keys: list[str], run_id: str) -> None:
+    for key in keys:
+        state.write_text(f"{VALIDATED_PREFIX}/{key}", run_id)
+
+
+def _safe(run_id: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in run_id)

@@ -1,0 +1,89 @@
+"""Airflow DAG `olist_transform`: quality-check the new Bronze micro-batch, then dbt (one Cosmos task per model).
+
+1. `select_micro_batch`: Bronze objects not yet published; none -> the run is skipped.
+2. `quality_checkpoint`: Great Expectations suites derived from contracts/; a failed expectation fails the run
+   before dbt starts. Data Docs go to `<artifacts>/data-docs/<run_id>/` either way.
+3. The `dbt` task group: `dbt build` per model with that model's tests, so a failing test stops everything downstream
+   of it, Gold included; then `dbt_tests`, the whole suite once (tests spanning several models).
+   `source_freshness` runs on every run, new data or not (stale sources fail it and alert); it does not gate dbt.
+4. `mark_published`: the batch's objects will not be checked again (a failed run leaves them to be checked again).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from airflow.sdk import dag, task
+from cosmos import DbtTaskGroup
+from cosmos.operators.local import DbtSourceLocalOperator, DbtTestLocalOperator
+from keystone_dags import settings
+from keystone_dags.dbt import cosmos_configs, operator_args, profile_config
+from keystone_dags.defaults import default_args
+
+MICRO_BATCH_MINUTES = int(settings.get("transform_interval_minutes", "15") or 15)
+
+
+@dag(
+    dag_id="olist_transform",
+    description="Bronze micro-batch -> Great Expectations checkpoint -> dbt Silver/Gold (Cosmos)",
+    schedule=timedelta(minutes=MICRO_BATCH_MINUTES),
+    start_date=datetime(2026, 1, 1),
+    catchup=False,
+    max_active_runs=1,
+    dagrun_timeout=timedelta(hours=1),
+    default_args=default_args(execution_timeout=timedelta(minutes=30)),
+    tags=["keystone", "silver", "gold", "dbt", "quality"],
+)
+def olist_transform() -> None:
+    @task.short_circuit
+    def select_micro_batch() -> list[str]:
+        from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+        from keystone_dags import quality_gate
+        from keystone_dags.store import artifact_store
+
+        config = settings.load()
+        state = artifact_store(config.artifacts_uri, config.aws_conn_id)
+        return quality_gate.new_bronze_objects(S3Hook(aws_conn_id=config.aws_conn_id), config.bronze_bucket, state)
+
+    @task(retries=0)
+    def quality_checkpoint(keys: list[str], run_id: str | None = None) -> dict[str, Any]:
+        from keystone_dags import quality_gate
+        from keystone_dags.alerts import fail_without_retry
+        from keystone_dags.store import artifact_store
+
+        config = settings.load()
+        docs = artifact_store(config.artifacts_uri, config.aws_conn_id)
+        try:
+            run = quality_gate.run_checkpoint(config, keys, run_id or "manual", docs)
+        except quality_gate.QualityCheckFailed as error:
+            fail_without_retry(error)
+        return {"objects": len(run.keys), "data_docs": run.docs_uri}
+
+    @task
+    def mark_published(keys: list[str], run_id: str | None = None) -> int:
+        from keystone_dags import quality_gate
+        from keystone_dags.store import artifact_store
+
+        config = settings.load()
+        quality_gate.mark_validated(artifact_store(config.artifacts_uri, config.aws_conn_id), keys, run_id or "manual")
+        return len(keys)
+
+    batch = select_micro_batch()
+    checked = quality_checkpoint(batch)
+    dbt_settings = settings.dbt_settings()
+    dbt_command = {
+        "project_dir": str(dbt_settings.project_dir),
+        "profile_config": profile_config(),
+        "dbt_executable_path": str(dbt_settings.executable),
+        **operator_args(),
+    }
+    DbtSourceLocalOperator(task_id="source_freshness", **dbt_command)
+    models = DbtTaskGroup(group_id="dbt", **cosmos_configs())
+    all_tests = DbtTestLocalOperator(
+        task_id="dbt_tests", select=dbt_settings.select, exclude=dbt_settings.exclude, **dbt_command
+    )
+    checked >> models >> all_tests >> mark_published(batch)
+
+
+olist_transform()
