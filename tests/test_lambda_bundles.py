@@ -1,0 +1,81 @@
+"""The Lambda bundles the stacks deploy: within Lambda's size limit and working on the Lambda's Python (3.12)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import boto3
+import pytest
+
+from stacks.constructs.python_lambda import code_dir, dependency_layer_dir
+from stacks.synth_context import REPO_ROOT
+
+pytestmark = pytest.mark.slow
+
+# Lambda's limit for a function and its layers, unzipped.
+MAX_UNZIPPED_BYTES = 250 * 1024 * 1024
+# What the Lambda Python runtime provides itself (boto3 and its pure-Python dependencies), borrowed from this venv.
+RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six.py")
+
+
+def python312() -> str | None:
+    candidates = [os.environ.get("PYTHON312"), shutil.which("python3.12")]
+    candidates += [str(p) for p in sorted(Path.home().glob(".pyenv/versions/3.12*/bin/python3.12"))]
+    for candidate in filter(None, candidates):
+        if subprocess.run([candidate, "-c", "import sys"], capture_output=True).returncode == 0:
+            return candidate
+    return None
+
+
+def _size(directory: Path) -> int:
+    return sum(path.stat().st_size for path in directory.rglob("*") if path.is_file())
+
+
+@pytest.fixture(scope="module")
+def ingestion_bundle() -> tuple[Path, Path]:
+    layer = dependency_layer_dir(REPO_ROOT / "lambdas" / "ingestion" / "requirements.txt")
+    code = code_dir("test-ingestion", ["lambdas/ingestion", "contracts"])
+    return layer, code
+
+
+def test_the_ingestion_bundle_fits_and_holds_only_code(ingestion_bundle):
+    layer, code = ingestion_bundle
+    assert _size(layer) + _size(code) < MAX_UNZIPPED_BYTES
+    assert (layer / "python" / "pyarrow").is_dir() and (layer / "python" / "tenacity").is_dir()
+    assert (code / "lambdas" / "__init__.py").is_file() and (code / "lambdas" / "ingestion" / "handler.py").is_file()
+    assert not any("__pycache__" in str(path) or path.name.startswith("test_") for path in code.rglob("*"))
+
+
+def test_the_same_requirements_give_the_same_layer(ingestion_bundle):
+    layer, _ = ingestion_bundle
+    assert dependency_layer_dir(REPO_ROOT / "lambdas" / "ingestion" / "requirements.txt") == layer
+
+
+def test_the_ingestion_bundle_ingests_the_sample_on_python_3_12(ingestion_bundle, tmp_path, olist_sample_dir):
+    interpreter = python312()
+    if interpreter is None:
+        pytest.skip("no Python 3.12 interpreter (set PYTHON312) to run the Lambda's platform wheels")
+    layer, code = ingestion_bundle
+    sdk = tmp_path / "sdk"
+    sdk.mkdir()
+    site_packages = Path(boto3.__file__).parents[1]
+    for name in RUNTIME_PACKAGES:
+        (sdk / name).symlink_to(site_packages / name)
+    script = (
+        "import sys\n"
+        "import lambdas.ingestion.handler\n"
+        "from lambdas.ingestion.cli import main\n"
+        f"sys.exit(main(['--source-dir', {str(olist_sample_dir)!r}, '--bronze-dir', {str(tmp_path / 'bronze')!r}]))\n"
+    )
+    result = subprocess.run(
+        [interpreter, "-c", script],
+        cwd=tmp_path,
+        env={"PATH": os.environ["PATH"], "PYTHONPATH": f"{code}:{layer / 'python'}:{sdk}", "PYTHONNOUSERSITE": "1"},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "order_reviews" in result.stdout and "6123" in result.stdout
