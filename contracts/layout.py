@@ -7,7 +7,8 @@ Bronze holds two kinds of data side by side:
 - `batch/<table>/ingest_date=YYYY-MM-DD/<source-sha256>.parquet` typed Parquet written by the batch
   ingestion, with `quarantine/<table>/...` and `manifests/<table>/...` beside it.
 
-The landing bucket takes CSV drops under `<table>/` (one prefix per table).
+The landing bucket takes CSV drops under `<table>/` (one prefix per table), and CSV sets for the cloud
+producer to replay into Kafka under `replay/` (never batch-ingested).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ STREAMING_PREFIX = "streaming"
 BATCH_PREFIX = "batch"
 QUARANTINE_PREFIX = "quarantine"
 MANIFEST_PREFIX = "manifests"
+REPLAY_PREFIX = "replay"
 
 # Hive-style partition keys; Glue partition projection resolves them without crawlers.
 STREAMING_PARTITION_KEYS = ("dt", "hour")

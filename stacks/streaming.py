@@ -11,6 +11,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
+from contracts import layout
 from environments.profiles import ConnectCapacity, MskSettings
 from stacks.compliance import acknowledge_wildcards
 from stacks.constructs.kafka_cluster import KafkaCluster
@@ -131,10 +132,15 @@ class StreamingStack(cdk.Stack):
             security_groups=[security_group],
         ).function
         source_arn = f"arn:{self.partition}:s3:::{source_bucket_name}"
+        replay_objects = f"{source_arn}/{layout.REPLAY_PREFIX}/*"
         topic_arns = [self.cluster.topic_arn(topic) for topic in topics]
         for statement in (
-            iam.PolicyStatement(actions=["s3:ListBucket"], resources=[source_arn]),
-            iam.PolicyStatement(actions=["s3:GetObject"], resources=[f"{source_arn}/*"]),
+            iam.PolicyStatement(
+                actions=["s3:ListBucket"],
+                resources=[source_arn],
+                conditions={"StringLike": {"s3:prefix": [f"{layout.REPLAY_PREFIX}/*"]}},
+            ),
+            iam.PolicyStatement(actions=["s3:GetObject"], resources=[replay_objects]),
             iam.PolicyStatement(
                 actions=["kafka-cluster:Connect", "kafka-cluster:WriteDataIdempotently"],
                 resources=[self.cluster.cluster_arn],
@@ -147,8 +153,8 @@ class StreamingStack(cdk.Stack):
         key.grant_decrypt(producer)
         acknowledge_wildcards(
             producer,
-            [f"{source_arn}/*", *topic_arns],
-            "The replay source prefix is chosen per run within the landing bucket; topic ARNs carry the cluster "
-            "UUID, unknown until deploy.",
+            [replay_objects, *topic_arns],
+            "The CSV sets to replay are chosen per run under the landing bucket's replay/ prefix; topic ARNs "
+            "carry the cluster UUID, unknown until deploy.",
         )
         return producer

@@ -451,6 +451,16 @@ def test_handler_raises_after_trying_every_record(s3: Any, buckets: tuple[str, s
     assert len(S3Bronze(s3, bronze_bucket).list_keys("batch/order_items/")) == 1
 
 
+def test_handler_leaves_the_producers_replay_sources_alone(
+    s3: Any, buckets: tuple[str, str], lambda_environment: None
+) -> None:
+    landing, bronze_bucket = buckets
+    s3.put_object(Bucket=landing, Key="replay/run-1/olist_order_items_dataset.csv", Body=ITEMS_HEADER + GOOD_ROWS)
+    response = handler(s3_event(landing, ["replay/run-1/olist_order_items_dataset.csv"]), None)
+    assert response == {"files": []}
+    assert S3Bronze(s3, bronze_bucket).list_keys("") == []
+
+
 def test_handler_requires_the_bronze_bucket(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("BRONZE_BUCKET", raising=False)
     with pytest.raises(RuntimeError, match="BRONZE_BUCKET is not set"):

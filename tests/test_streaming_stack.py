@@ -121,3 +121,19 @@ def test_sink_keys_resolve_under_the_synthesized_projection_template(feature_env
         key = f"{layout.streaming_table_prefix(table.topic)}dt=2026-11-25/hour=07/{table.topic}-0-{0:020d}.jsonl.gz"
         resolved = resolve_key(f"s3://{bucket}/{key}", template, glue["Parameters"])
         assert resolved.partition_values == {"dt": "2026-11-25", "hour": "07"}
+
+
+def test_cloud_producer_replays_only_from_the_landing_replay_prefix(feature_env):
+    env = feature_env.environment
+    template = feature_env.template("Streaming")
+    producer = [
+        f["Properties"]
+        for f in template.find_resources("AWS::Lambda::Function").values()
+        if f["Properties"].get("FunctionName") == env.resource_name("producer")
+    ]
+    assert len(producer) == 1 and "VpcConfig" in producer[0]
+    assert producer[0]["Handler"] == "lambdas.producer.handler.handler"
+    policies = json.dumps(template.find_resources("AWS::IAM::Policy"))
+    assert f"{env.bucket_name('landing')}/replay/*" in policies
+    assert f"{env.bucket_name('landing')}/*" not in policies
+    assert "kafka-cluster:WriteDataIdempotently" in policies

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_plus
 
+from contracts import layout
 from lambdas.ingestion import logs
 from lambdas.ingestion.ingest import ingest_file
 from lambdas.ingestion.report import FileFailure, IngestionReport
@@ -71,6 +72,9 @@ def ingest_event(event: dict[str, Any], client: Any, bronze: S3Bronze) -> Ingest
         key = unquote_plus(record["s3"]["object"]["key"])
         if key.endswith("/"):
             logs.log("folder_marker_ignored", source_key=key)
+            continue
+        if key.startswith(f"{layout.REPLAY_PREFIX}/"):
+            logs.log("replay_source_ignored", source_key=key)
             continue
         try:
             table = table_for_key(key)
