@@ -41,6 +41,10 @@ install: $(VENV)/.installed ## Install the Python environment (uv) into .venv
 $(ACTIONLINT):
 	GOBIN=$(CURDIR)/.cache/bin go install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
 
+.PHONY: follow
+follow: install engines ## make run with a live window: dbt micro-batches while events flow; freshness p50/p95
+	$(PY) -m localtwin --follow
+
 .PHONY: engines
 engines: install ## Fetch the Kafka + Connect jars (Maven Central -> .cache/) and build the S3 sink plugin
 	$(PY) -m localtwin.engines fetch

@@ -1,4 +1,9 @@
-"""`python -m localtwin` (what `make run` runs): the local end-to-end pipeline; see localtwin/pipeline.py."""
+"""`python -m localtwin` (what `make run` runs): the local end-to-end pipeline; see localtwin/pipeline.py.
+
+With --follow, part of the order history is replayed live at --speed (default 3600x: an hour of history a second)
+for about --follow-seconds while dbt micro-batches run, and the freshness of gold.fct_orders (production of an
+order event -> visible there) is printed and reported as p50/p95; see localtwin/follow.py and docs/local-twin.md.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,9 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from localtwin.follow import DEFAULT_SPEED, FollowFailed, FollowSettings
 from localtwin.pipeline import PipelineFailed, RunResult, RunSettings, run
+from producers.delivery import Speed
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,15 +30,40 @@ def parse_args(argv: list[str] | None) -> RunSettings:
     )
     parser.add_argument("--orders", type=int, default=int(os.environ.get("ORDERS", "10000")), help="generated orders")
     parser.add_argument("--seed", type=int, default=int(os.environ.get("SEED", "7")), help="generator seed")
-    parser.add_argument("--speed", default=os.environ.get("SPEED", "max"), help="replay speed: max, <N>x, <N>/s")
+    parser.add_argument(
+        "--speed",
+        default=os.environ.get("SPEED"),
+        help=f"replay speed: max (default), <N>x, <N>/s; with --follow, the live window's <N>x ({DEFAULT_SPEED})",
+    )
     parser.add_argument("--run-dir", type=Path, help="where logs, report and charts go (default .runs/<time>)")
     parser.add_argument(
         "--warehouse", type=Path, default=os.environ.get("WAREHOUSE") or None, help="DuckDB file (env WAREHOUSE)"
     )
+    parser.add_argument(
+        "--follow",
+        action="store_true",
+        help="follow mode: replay part of the history live while dbt micro-batches run; report freshness p50/p95",
+    )
+    parser.add_argument(
+        "--follow-seconds", type=float, default=120.0, help="with --follow: how long the live replay lasts (120)"
+    )
+    parser.add_argument(
+        "--batch-every",
+        type=float,
+        default=0.0,
+        help="with --follow: least seconds between micro-batch starts (default 0: back to back)",
+    )
     args = parser.parse_args(argv)
+    follow = None
+    if args.follow:
+        try:
+            speed = Speed.parse(args.speed) if args.speed else DEFAULT_SPEED
+            follow = FollowSettings(speed, args.follow_seconds, args.batch_every)
+        except ValueError as error:
+            parser.error(str(error))
     run_dir = (args.run_dir or REPO_ROOT / ".runs" / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")).resolve()
     warehouse = (args.warehouse or run_dir / "warehouse.duckdb").resolve()
-    return RunSettings(run_dir, warehouse, args.data_dir, args.orders, args.seed, args.speed)
+    return RunSettings(run_dir, warehouse, args.data_dir, args.orders, args.seed, args.speed or "max", follow)
 
 
 def summary(result: RunResult) -> str:
@@ -49,6 +81,8 @@ def summary(result: RunResult) -> str:
     ]
     lines.append("")
     lines += [f"  {stage:<24} {seconds:6.1f} s" for stage, seconds in result.timings.items()]
+    if result.freshness is not None:
+        lines.append(f"\n{result.freshness.render()}")
     lines.append(f"\nreport: {result.report}")
     return "\n".join(lines)
 
@@ -60,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\ninterrupted: every process the run started has been stopped", file=sys.stderr)
         return 130
-    except PipelineFailed as error:
+    except (PipelineFailed, FollowFailed) as error:
         print(f"\nthe run failed: {error}\nlogs are in {settings.run_dir}", file=sys.stderr)
         return 1
     print(summary(result))

@@ -27,6 +27,7 @@ from lambdas.ingestion.report import IngestionReport
 from lambdas.ingestion.storage import S3Bronze
 from localtwin.data import SourceFiles, prepare_sources
 from localtwin.engines import LocalEngines
+from localtwin.follow import FollowSettings, Freshness, follow_stream
 from localtwin.reconcile import (
     GOLD_MODELS,
     SILVER_MODELS,
@@ -59,6 +60,7 @@ class RunSettings:
     orders: int = 10_000
     seed: int = 7
     speed: str = "max"
+    follow: FollowSettings | None = None  # follow mode (localtwin/follow.py) instead of a single replay
 
 
 @dataclass
@@ -69,6 +71,7 @@ class RunResult:
     checks: list[Check]
     timings: dict[str, float] = field(default_factory=dict)
     quarantined: list[QuarantinedRow] = field(default_factory=list)
+    freshness: Freshness | None = None
 
     @property
     def ok(self) -> bool:
@@ -119,6 +122,7 @@ def _run_on(engines: LocalEngines, settings: RunSettings, sources: SourceFiles, 
     landing, bronze = _fresh_buckets(s3, settings.run_dir.name)
     ingestion: IngestionReport | None = None
     produced: ProduceReport | None = None
+    freshness: Freshness | None = None
 
     if sources.batch:
         with clock.stage("batch ingestion"):
@@ -130,12 +134,18 @@ def _run_on(engines: LocalEngines, settings: RunSettings, sources: SourceFiles, 
             if not ingestion.ok:
                 raise PipelineFailed(f"batch ingestion rejected files:\n{ingestion.render()}")
     if sources.streamed:
-        with clock.stage("stream through Kafka"):
-            start_stream(engines, bronze, sources.streamed)
-            produced = replay_into_kafka(engines, sources.directory, sources.streamed, Speed.parse(settings.speed))
-            print(produced.render(), flush=True)
-            if produced.exit_code != 0:
-                raise PipelineFailed(f"the producer did not deliver every event:\n{produced.render()}")
+        if settings.follow is None:
+            with clock.stage("stream through Kafka"):
+                start_stream(engines, bronze, sources.streamed)
+                produced = replay_into_kafka(engines, sources.directory, sources.streamed, Speed.parse(settings.speed))
+        else:
+            produced, freshness = follow_stream(
+                engines, s3, bronze, sources, settings.follow,
+                run_dir=settings.run_dir, warehouse=settings.warehouse, stage=clock.stage,
+            )  # fmt: skip
+        print(produced.render(), flush=True)
+        if produced.exit_code != 0:
+            raise PipelineFailed(f"the producer did not deliver every event:\n{produced.render()}")
         with clock.stage("wait for Bronze"):
             wait_for_bronze(s3, bronze, dict(produced.delivery.sent_by_topic))
 
@@ -164,8 +174,9 @@ def _run_on(engines: LocalEngines, settings: RunSettings, sources: SourceFiles, 
             dbt_warnings=dbt.warnings,
             charts=charts,
             warehouse=settings.warehouse,
+            sections=freshness.markdown() if freshness else [],
         )
-    return RunResult(settings.run_dir, report, entities, checks, clock.timings, quarantined)
+    return RunResult(settings.run_dir, report, entities, checks, clock.timings, quarantined, freshness)
 
 
 def _fresh_buckets(s3: Any, run_name: str) -> tuple[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,7 +71,9 @@ def write_report(
     dbt_warnings: list[str],
     charts: list[Path],
     warehouse: Path,
+    sections: Sequence[str] = (),
 ) -> Path:
+    """`sections`: further Markdown lines, after the timings (e.g. follow mode's freshness)."""
     lines = [
         "# Keystone Nexus local run",
         "",
@@ -91,6 +94,8 @@ def write_report(
     lines += [f"| {c.name} | {c.expected} | {c.actual} | {'ok' if c.ok else '**MISMATCH**'} |" for c in checks]
     lines += ["", "## Timings", "", "| stage | seconds |", "| --- | ---: |"]
     lines += [f"| {stage} | {seconds:.1f} |" for stage, seconds in timings.items()]
+    if sections:
+        lines += ["", *sections]
     lines += ["", f"## Quarantined rows ({len(quarantined)})", ""]
     if quarantined:
         lines += ["| entity | source | row | reason |", "| --- | --- | ---: | --- |"]

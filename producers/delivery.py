@@ -90,8 +90,13 @@ def send(
     speed: Speed,
     on_progress: Callable[[int], None] | None = None,
     flush_timeout_s: float = 330.0,
+    on_produced: Callable[[Outgoing], None] | None = None,
 ) -> DeliveryReport:
-    """Produce `events` in order; wait for every acknowledgement (or failure) before returning."""
+    """Produce `events` in order; wait for every acknowledgement (or failure) before returning.
+
+    `on_produced` is called with each event as soon as the client has taken it, i.e. when it was produced. An
+    exception it raises ends the replay there and propagates; events not yet acknowledged are then dropped.
+    """
     report = DeliveryReport()
     producer = Producer({**producer_config, "on_delivery": _Acknowledgements(report)})
     producer.poll(0)
@@ -107,6 +112,8 @@ def send(
                 break
             except BufferError:
                 producer.poll(0.05)
+        if on_produced is not None:
+            on_produced(event)
         if index % _POLL_EVERY == 0:
             producer.poll(0)
             if on_progress is not None:

@@ -90,3 +90,11 @@ def test_engines_stop_even_when_the_block_raises() -> None:
         raise RuntimeError("boom")
     assert not alive(pid)
     assert not work_dir.exists()
+
+
+def test_cluster_ids_never_look_like_a_command_line_flag():
+    from localtwin.engines.kafka import random_cluster_id
+
+    ids = {random_cluster_id() for _ in range(5000)}
+    assert len(ids) == 5000
+    assert not any(cluster_id.startswith("-") for cluster_id in ids)

@@ -188,10 +188,10 @@ class Engine(Protocol):
 def _start_together(makers: list[Callable[[], Engine]]) -> list[Engine]:
     """Start engines concurrently and wait for each; one that lost its port to another process gets new ones."""
     engines = [make() for make in makers]
-    for engine in engines:
-        engine.start()
     ready: list[Engine] = []
     try:
+        for engine in engines:
+            engine.start()
         for index, engine in enumerate(engines):
             for attempt in range(1, _PORT_ATTEMPTS + 1):
                 try:
