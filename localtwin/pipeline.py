@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import boto3
 import duckdb
 
 from connector.build import build_plugin
@@ -112,13 +111,7 @@ def run(settings: RunSettings, engines: LocalEngines | None = None) -> RunResult
 
 def _run_on(engines: LocalEngines, settings: RunSettings, sources: SourceFiles, clock: _Stopwatch) -> RunResult:
     env = engines.aws_environment
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=engines.s3_endpoint,
-        region_name=env["AWS_REGION"],
-        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-    )
+    s3 = engines.s3_client()
     landing, bronze = _fresh_buckets(s3, settings.run_dir.name)
     ingestion: IngestionReport | None = None
     produced: ProduceReport | None = None

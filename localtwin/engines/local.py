@@ -77,6 +77,19 @@ class LocalEngines:
         """Environment variables under which AWS SDKs reach the local S3 server (merge into os.environ)."""
         return {**LOCAL_CREDENTIALS, "AWS_REGION": LOCAL_REGION, "AWS_ENDPOINT_URL_S3": self.s3_endpoint}
 
+    def s3_client(self):  # type: ignore[no-untyped-def]
+        """A boto3 S3 client on the local S3 server."""
+        import boto3
+
+        environment = self.aws_environment
+        return boto3.client(
+            "s3",
+            endpoint_url=self.s3_endpoint,
+            region_name=LOCAL_REGION,
+            aws_access_key_id=environment["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=environment["AWS_SECRET_ACCESS_KEY"],
+        )
+
     def __enter__(self) -> LocalEngines:
         self.start()
         return self
@@ -107,16 +120,7 @@ class LocalEngines:
         The bucket is created when missing; `settings` override `S3SinkSettings` defaults such as
         `rotate_interval_ms` or `max_records_per_object`.
         """
-        import boto3
-
-        environment = self.aws_environment
-        s3 = boto3.client(
-            "s3",
-            endpoint_url=self.s3_endpoint,
-            region_name=LOCAL_REGION,
-            aws_access_key_id=environment["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=environment["AWS_SECRET_ACCESS_KEY"],
-        )
+        s3 = self.s3_client()
         if bucket not in {entry["Name"] for entry in s3.list_buckets().get("Buckets", [])}:
             s3.create_bucket(Bucket=bucket)
         config = connector_config(
