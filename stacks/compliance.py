@@ -37,3 +37,21 @@ def acknowledge_managed_policy(scope: IConstruct, policy: str, reason: str) -> N
 def token_arn(resource: cdk.CfnResource) -> str:
     """How cdk-nag prints the ARN attribute of a resource in the same stack: `<LogicalId.Arn>`."""
     return f"<{cdk.Stack.of(resource).get_logical_id(resource)}.Arn>"
+
+
+# The construct id aws-cdk-lib gives the one function behind every AwsCustomResource of a stack.
+AWS_CUSTOM_RESOURCE_SINGLETON = "AWS679f53fac002430cb0da5b7982bd2287"
+
+
+def acknowledge_framework_function(function: IConstruct) -> None:
+    """Accept what cdk-nag says of a function aws-cdk-lib creates for itself (custom resources, deployments)."""
+    acknowledge_managed_policy(
+        function,
+        "service-role/AWSLambdaBasicExecutionRole",
+        "A CDK framework function that only writes its own logs; aws-cdk-lib creates its role.",
+    )
+    acknowledge(
+        function,
+        "AwsSolutions-L1",
+        "The runtime of CDK's framework functions is chosen and kept current by aws-cdk-lib.",
+    )

@@ -11,11 +11,9 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from environments.profiles import MskSettings
-from stacks.compliance import acknowledge_managed_policy
+from stacks.compliance import AWS_CUSTOM_RESOURCE_SINGLETON, acknowledge_framework_function
 from stacks.constructs.retention import log_retention
 
-# The construct id aws-cdk-lib gives the one function behind every AwsCustomResource of a stack.
-_AWS_CUSTOM_RESOURCE_SINGLETON = "AWS679f53fac002430cb0da5b7982bd2287"
 SERVER_PROPERTIES = {
     # Topics exist because the stack created them, never because a client mistyped a name.
     "auto.create.topics.enable": "false",
@@ -108,12 +106,7 @@ class KafkaCluster(Construct):
             install_latest_aws_sdk=False,
         )
         # AwsCustomResource runs in one singleton function per stack, outside this construct.
-        singleton = cdk.Stack.of(self).node.find_child(_AWS_CUSTOM_RESOURCE_SINGLETON)
-        acknowledge_managed_policy(
-            singleton,
-            "service-role/AWSLambdaBasicExecutionRole",
-            "CDK's AwsCustomResource function only writes its own logs; the framework creates its role.",
-        )
+        acknowledge_framework_function(cdk.Stack.of(self).node.find_child(AWS_CUSTOM_RESOURCE_SINGLETON))
         return lookup.get_response_field("BootstrapBrokerStringSaslIam")
 
     def topic_arn(self, topic: str) -> str:

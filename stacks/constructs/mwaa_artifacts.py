@@ -19,7 +19,12 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from localtwin.airflow import dbt_parse
-from stacks.compliance import acknowledge, acknowledge_managed_policy, acknowledge_wildcards
+from stacks.compliance import (
+    AWS_CUSTOM_RESOURCE_SINGLETON,
+    acknowledge,
+    acknowledge_framework_function,
+    acknowledge_wildcards,
+)
 from stacks.synth_context import REPO_ROOT
 
 DAGS_PREFIX = "dags"
@@ -160,14 +165,6 @@ class MwaaArtifacts(Construct):
                         "aws-cdk-lib grants its bucket-deployment function these read/write action groups on the "
                         "two buckets it syncs; they are not configurable.",
                     )
-            if child.node.id.startswith("Custom::CDKBucketDeployment") or child.node.id.startswith("AWS679f53fac"):
-                acknowledge_managed_policy(
-                    child,
-                    "service-role/AWSLambdaBasicExecutionRole",
-                    "A CDK framework function that only writes its own logs; aws-cdk-lib creates its role.",
-                )
-                acknowledge(
-                    child,
-                    "AwsSolutions-L1",
-                    "The runtime of CDK's framework functions is chosen and kept current by aws-cdk-lib.",
-                )
+            framework = child.node.id.startswith("Custom::CDKBucketDeployment")
+            if framework or child.node.id == AWS_CUSTOM_RESOURCE_SINGLETON:
+                acknowledge_framework_function(child)
