@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 
 from producers.kafka_config import KafkaConnection
 from producers.topics import TopicSpec, ensure_topics
@@ -24,8 +25,12 @@ def handler(event: dict, _context: object) -> dict:
     if request == "Delete":
         logger.info(json.dumps({"event": "topics_left_with_cluster", "request": request}))
         return {"PhysicalResourceId": event.get("PhysicalResourceId", PHYSICAL_ID)}
+    # MSK takes IAM; KAFKA_AUTH=plaintext points the same code at the local twin's broker.
     connection = KafkaConnection(
-        bootstrap_servers=properties["BootstrapServers"], auth="iam", region=properties["Region"], client_id="topics"
+        bootstrap_servers=properties["BootstrapServers"],
+        auth=os.environ.get("KAFKA_AUTH", "iam"),  # type: ignore[arg-type]
+        region=properties["Region"],
+        client_id="topics",
     )
     specs = [
         TopicSpec(topic["Name"], int(topic["Partitions"]), int(topic["ReplicationFactor"]), dict(topic["Config"]))

@@ -34,8 +34,11 @@ def handler(event: dict, _context: object) -> dict:
     source = urlparse(event["source"])
     if source.scheme != "s3" or not source.netloc:
         raise ValueError(f"source must be s3://<bucket>/<prefix>/, got {event['source']!r}")
+    # MSK takes IAM; KAFKA_AUTH=plaintext points the same code at the local twin's broker.
     connection = KafkaConnection(
-        bootstrap_servers=os.environ["BOOTSTRAP_SERVERS"], auth="iam", region=os.environ["AWS_REGION"]
+        bootstrap_servers=os.environ["BOOTSTRAP_SERVERS"],
+        auth=os.environ.get("KAFKA_AUTH", "iam"),  # type: ignore[arg-type]
+        region=os.environ["AWS_REGION"],
     )
     with tempfile.TemporaryDirectory() as workdir:
         downloaded = _download_csvs(source.netloc, source.path.lstrip("/"), Path(workdir))

@@ -1,0 +1,50 @@
+"""The cloud producer's handler: replays a replay/ prefix of S3 into Kafka, failing loudly when it cannot."""
+
+import re
+import shutil
+
+import pytest
+
+from contracts import TABLES
+from lambdas.producer.handler import ReplayFailed, handler
+from producers.kafka_config import KafkaConnection
+from producers.topics import ensure_topics, olist_topics
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def producer_environment(local_engines, monkeypatch):
+    for name, value in local_engines.aws_environment.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("BOOTSTRAP_SERVERS", local_engines.bootstrap_servers)
+    monkeypatch.setenv("KAFKA_AUTH", "plaintext")
+    ensure_topics(KafkaConnection(local_engines.bootstrap_servers).client_config(), olist_topics(2, 1))
+
+
+def test_handler_replays_the_csvs_of_a_replay_prefix(producer_environment, local_s3, olist_sample_dir, tmp_path):
+    local_s3.create_bucket(Bucket="replay-ok")
+    reviews = TABLES["order_reviews"].file_name
+    local_s3.upload_file(str(olist_sample_dir / reviews), "replay-ok", f"replay/run-1/{reviews}")
+    result = handler({"source": "s3://replay-ok/replay/run-1/", "speed": "max", "tables": ["order_reviews"]}, None)
+    assert result == {"events_by_topic": {"olist.order_reviews.v1": 6123}, "delivered": 6123}
+
+
+def test_handler_fails_loudly_on_an_unreadable_file(producer_environment, local_s3, olist_sample_dir, tmp_path):
+    local_s3.create_bucket(Bucket="replay-bad")
+    broken = tmp_path / TABLES["order_items"].file_name
+    shutil.copyfile(olist_sample_dir / TABLES["sellers"].file_name, broken)  # wrong header for order items
+    local_s3.upload_file(str(broken), "replay-bad", f"replay/run-2/{broken.name}")
+    with pytest.raises(ReplayFailed, match="NOT READ"):
+        handler({"source": "s3://replay-bad/replay/run-2/", "tables": ["order_items"]}, None)
+
+
+def test_handler_rejects_a_source_that_is_not_s3(producer_environment):
+    with pytest.raises(ValueError, match="s3://<bucket>/<prefix>/"):
+        handler({"source": "/tmp/somewhere"}, None)
+
+
+def test_handler_says_when_the_prefix_holds_no_csv(producer_environment, local_s3):
+    local_s3.create_bucket(Bucket="replay-empty")
+    with pytest.raises(FileNotFoundError, match=re.escape("no .csv files under s3://replay-empty/replay/none/")):
+        handler({"source": "s3://replay-empty/replay/none/"}, None)
