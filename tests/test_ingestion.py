@@ -25,6 +25,8 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ConnectionClosedError
 
+from contracts.arrow.readers import arrow_batches, csv_batches
+from contracts.arrow.scan import scan
 from contracts.layout import LINEAGE_COLUMNS, landing_prefix
 from contracts.olist import TABLES
 from datagen import GeneratorConfig, generate
@@ -33,10 +35,8 @@ from lambdas.ingestion.handler import IngestionFailed, handler
 from lambdas.ingestion.ingest import ingest_file
 from lambdas.ingestion.keys import KeyIndex
 from lambdas.ingestion.loader import FileLoader
-from lambdas.ingestion.readers import arrow_batches, csv_batches
 from lambdas.ingestion.report import FileResult
 from lambdas.ingestion.routing import UnknownTable
-from lambdas.ingestion.scan import scan
 from lambdas.ingestion.storage import LocalBronze, LocalSource, S3Bronze, S3Source
 from tests.fixtures.moto import moto_server
 

@@ -11,9 +11,9 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from contracts.arrow.screen import screen
 from contracts.olist import TABLES, Column, TableContract
 from contracts.validation import RowRejected, parse_value
-from lambdas.ingestion.screen import screen
 
 COLUMNS = {
     "integer": TABLES["order_items"].column("order_item_id"),

@@ -28,17 +28,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from contracts.arrow.readers import FastPathUnsuitable, RawBatch, RawReject, arrow_batches, csv_batches
+from contracts.arrow.scan import ScanningReader, SourceFacts
 from contracts.layout import batch_table_prefix, manifest_prefix, quarantine_prefix
 from contracts.olist import TableContract
 from contracts.validation import EmptyFile, FileRejected, NoDataRows
 from lambdas.ingestion.loader import FileLoader
 from lambdas.ingestion.logs import log
 from lambdas.ingestion.manifest import LOADED, REJECTED, FileError, Manifest
-from lambdas.ingestion.readers import FastPathUnsuitable, RawBatch, RawReject, arrow_batches, csv_batches
 from lambdas.ingestion.report import FileResult
 from lambdas.ingestion.retry import s3_retry
 from lambdas.ingestion.routing import table_for_key
-from lambdas.ingestion.scan import ScanningReader, SourceFacts
 from lambdas.ingestion.storage import Bronze, SourceFile
 
 

@@ -12,12 +12,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from contracts.arrow.readers import RawBatch, RawReject
+from contracts.arrow.screen import screen
 from contracts.olist import ColumnType, TableContract
 from contracts.validation import RowRejected, parse_row
 from lambdas.ingestion.keys import KeyIndex
-from lambdas.ingestion.readers import RawBatch, RawReject
 from lambdas.ingestion.schema import SOURCE_KEY, TIMESTAMP_TYPE, bronze_schema, contract_schema
-from lambdas.ingestion.screen import screen
 
 # zstd: Bronze files a third smaller than snappy's at a similar speed; Athena, Glue and DuckDB all read it.
 COMPRESSION = "zstd"

@@ -4,21 +4,9 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from contracts.arrow.types import ARROW_TYPES, TIMESTAMP_TYPE
 from contracts.layout import LINEAGE_COLUMNS
-from contracts.olist import ColumnType, TableContract
-from contracts.validation import DECIMAL_PRECISION, DECIMAL_SCALE
-
-# Milliseconds: Athena reads Parquet timestamps at millisecond precision; Olist times are whole seconds.
-TIMESTAMP_TYPE = pa.timestamp("ms")
-
-ARROW_TYPES: dict[ColumnType, pa.DataType] = {
-    ColumnType.STRING: pa.string(),
-    ColumnType.INTEGER: pa.int32(),
-    ColumnType.BIGINT: pa.int64(),
-    ColumnType.DOUBLE: pa.float64(),
-    ColumnType.DECIMAL: pa.decimal128(DECIMAL_PRECISION, DECIMAL_SCALE),
-    ColumnType.TIMESTAMP: TIMESTAMP_TYPE,
-}
+from contracts.olist import TableContract
 
 SOURCE_KEY, SOURCE_ROW, INGESTED_AT = LINEAGE_COLUMNS
 LINEAGE_FIELDS = (

@@ -15,6 +15,7 @@ from decimal import Decimal
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from contracts.arrow.types import ARROW_TYPES
 from contracts.olist import Column, ColumnType, TableContract
 from contracts.validation import (
     DECIMAL_PATTERN,
@@ -23,7 +24,6 @@ from contracts.validation import (
     RowRejected,
     parse_value,
 )
-from lambdas.ingestion.schema import ARROW_TYPES
 
 
 @dataclass(frozen=True)
