@@ -11,7 +11,8 @@ both orders, and the median of `--repeats` is reported.
   (idempotence, acks=all, lz4, batching) and a counting delivery callback, then `flush`.
 - producer end to end, the headline: reading + validating the CSVs + building and serializing envelopes +
   sending (`load_events` then `producers.delivery.send`, pacing off); its ratio to bare is the goal (>= 0.7).
-- producer send: the sending part alone, the same events as bare.
+- producer send: the sending part alone, the same events as bare (it includes making each event's Python bytes,
+  which `Events` defers until they are sent).
 """
 
 from __future__ import annotations

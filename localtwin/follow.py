@@ -36,7 +36,7 @@ from localtwin.transform import dbt_build
 from producers.delivery import DeliveryReport, Speed, send
 from producers.kafka_config import KafkaConnection
 from producers.replay import ProduceReport
-from producers.source import LoadResult, Outgoing, load_events, streamed_tables
+from producers.source import Events, LoadResult, Outgoing, load_events, streamed_tables
 
 ORDERS_TOPIC = TABLES["orders"].topic
 # An hour of history a second: a few days of activity in a two-minute demo.
@@ -76,9 +76,9 @@ class FollowSettings:
 
 @dataclass(frozen=True)
 class Window:
-    history: list[Outgoing]
-    live: list[Outgoing]
-    rest: list[Outgoing]
+    history: Events
+    live: Events
+    rest: Events
     start: str
     end: str
 
@@ -190,18 +190,19 @@ def follow_stream(
     return ProduceReport(loaded, _combined(deliveries)), freshness
 
 
-def split_window(events: Sequence[Outgoing], settings: FollowSettings) -> Window:
+def split_window(events: Events, settings: FollowSettings) -> Window:
     """History / live window / rest of `events` (sorted by replay time, as `load_events` returns them)."""
-    purchases = sorted(e.replay_time for e in events if e.topic == ORDERS_TOPIC and e.seq == 0 and e.replay_time)
+    columns = zip(events.replay_times, events.topics, events.seqs, strict=True)
+    purchases = sorted(time for time, topic, seq in columns if topic == ORDERS_TOPIC and seq == 0 and time)
     if not purchases:
         raise FollowFailed("follow mode measures freshness on orders: no order was read from the input")
     end = purchases[min(len(purchases) - 1, int(WINDOW_END_QUANTILE * len(purchases)))]
     assert settings.speed.factor is not None
     span = timedelta(seconds=settings.seconds * settings.speed.factor)
     start = (datetime.strptime(end, TIMESTAMP_FORMAT) - span).strftime(TIMESTAMP_FORMAT)
-    times = [event.replay_time for event in events]
+    times = list(events.replay_times)
     first, after = bisect.bisect_left(times, start), bisect.bisect_right(times, end)
-    return Window(list(events[:first]), list(events[first:after]), list(events[after:]), start, end)
+    return Window(events[:first], events[first:after], events[after:], start, end)
 
 
 class Visibility:
@@ -331,7 +332,7 @@ def _follow(
     return delivery, freshness
 
 
-def _send_all(config: dict[str, object], events: list[Outgoing], loaded: LoadResult, part: str) -> DeliveryReport:
+def _send_all(config: dict[str, object], events: Events, loaded: LoadResult, part: str) -> DeliveryReport:
     bar = tqdm(total=len(events), unit="event", desc=f"acknowledged ({part})")
     try:
         delivery = send(config, events, Speed(), on_progress=lambda delivered: bar.update(delivered - bar.n))

@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from confluent_kafka import KafkaError, Message, Producer
 
 from contracts.olist import TIMESTAMP_FORMAT
-from producers.source import Outgoing
+from producers.source import Events, Outgoing
 
 _SPEED_RE = re.compile(r"^(?:(?P<max>max)|(?P<factor>\d+(?:\.\d+)?)x|(?P<rate>\d+(?:\.\d+)?)/s)$")
 # How often the send loop serves delivery reports and the progress bar.
@@ -86,7 +86,7 @@ class _Acknowledgements:
 
 def send(
     producer_config: dict[str, object],
-    events: Sequence[Outgoing],
+    events: Events,
     speed: Speed,
     on_progress: Callable[[int], None] | None = None,
     flush_timeout_s: float = 330.0,
@@ -103,23 +103,22 @@ def send(
     started = time.monotonic()
     pace = _pacer(events, speed, started)
     produce = producer.produce
-    for index, event in enumerate(events):
+    for index, (topic, key, value) in enumerate(zip(events.topics, events.keys, events.values, strict=True)):
         if pace is not None:
-            pace(index, event, producer)
+            pace(index, producer)
         while True:
             try:
-                produce(event.topic, event.value, event.key)
+                produce(topic, value, key)
                 break
             except BufferError:
                 producer.poll(0.05)
         if on_produced is not None:
-            on_produced(event)
+            on_produced(events[index])
         if index % _POLL_EVERY == 0:
             producer.poll(0)
             if on_progress is not None:
                 on_progress(report.delivered)
-    for event in events:
-        report.sent_by_topic[event.topic] += 1
+    report.sent_by_topic.update(events.topics)
     remaining = producer.flush(flush_timeout_s)
     if remaining:
         report.failures[("*", f"no acknowledgement within {flush_timeout_s:.0f} s of the end of sending")] += remaining
@@ -129,25 +128,25 @@ def send(
     return report
 
 
-def _pacer(
-    events: Sequence[Outgoing], speed: Speed, started: float
-) -> Callable[[int, Outgoing, Producer], None] | None:
+def _pacer(events: Events, speed: Speed, started: float) -> Callable[[int, Producer], None] | None:
     if speed.is_max or not events:
         return None
     if speed.rate is not None:
         interval = 1.0 / speed.rate
-        return lambda index, _event, producer: _wait_until(started + index * interval, producer)
+        return lambda index, producer: _wait_until(started + index * interval, producer)
     factor = speed.factor
     assert factor is not None
-    timed = [event.replay_time for event in events if event.replay_time]
+    replay_times = events.replay_times
+    timed = [replay_time for replay_time in replay_times if replay_time]
     if not timed:
         return None
     origin = datetime.strptime(timed[0], TIMESTAMP_FORMAT)
 
-    def by_history(_index: int, event: Outgoing, producer: Producer) -> None:
-        if not event.replay_time:
+    def by_history(index: int, producer: Producer) -> None:
+        replay_time = replay_times[index]
+        if not replay_time:
             return
-        offset = (datetime.strptime(event.replay_time, TIMESTAMP_FORMAT) - origin).total_seconds() / factor
+        offset = (datetime.strptime(replay_time, TIMESTAMP_FORMAT) - origin).total_seconds() / factor
         _wait_until(started + offset, producer)
 
     return by_history

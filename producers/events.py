@@ -4,8 +4,8 @@ Envelope (the Kafka value, JSON): `event_id`, `event_type`, `event_time` (`YYYY-
 `schema_version`, `source` (`file`, `row`) and `payload` (the original CSV columns as text, or null).
 Replaying the same file gives the same event ids, so consumers can deduplicate by id.
 
-`order_events` and `entity_event` give the envelopes as `Event`s; `EnvelopeEncoder` gives the same envelopes
-already serialized, one file's rows at a time, for the producer's hot loop.
+`order_events` and `entity_event` define the envelopes one row at a time; `producers.encoding` gives the same
+envelopes as JSON bytes for a whole file at once, for the producer's hot path.
 """
 
 from __future__ import annotations
@@ -13,8 +13,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-
-import orjson
 
 from contracts.olist import TableContract
 
@@ -29,16 +27,14 @@ ENTITY_EVENT_TYPES = {
     "order_reviews": "review_submitted",
 }
 # Each lifecycle step: its event type, the status an order has from then on, the timestamp that marks it.
-_LIFECYCLE = (
+LIFECYCLE = (
     ("order_purchased", "created", "order_purchase_timestamp"),
     ("order_approved", "approved", "order_approved_at"),
     ("order_shipped", "shipped", "order_delivered_carrier_date"),
     ("order_delivered", "delivered", "order_delivered_customer_date"),
 )
 # What an order row does not know before its first step: its status and the timestamps of the later steps.
-_UNKNOWN_YET: dict[str, None] = {"order_status": None, **dict.fromkeys(column for _, _, column in _LIFECYCLE[1:])}
-# The id suffixes of an order's events (one per lifecycle step, plus its final status), formatted once.
-_SEQ_SUFFIXES = tuple(f"-{seq:02d}" for seq in range(len(_LIFECYCLE) + 1))
+_UNKNOWN_YET: dict[str, None] = {"order_status": None, **dict.fromkeys(column for _, _, column in LIFECYCLE[1:])}
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +94,7 @@ def order_steps(raw: Raw) -> list[Step]:
     steps: list[Step] = []
     known = {**row, **_UNKNOWN_YET}
     event_time = ""
-    for event_type, status, column in _LIFECYCLE:
+    for event_type, status, column in LIFECYCLE:
         timestamp = row[column]
         if timestamp is None:
             continue
@@ -132,33 +128,3 @@ def entity_event(table: TableContract, file_name: str, row: int, raw: Raw, event
         0,
         envelope(table.name, file_name, row, 0, ENTITY_EVENT_TYPES[table.name], event_time, raw),
     )
-
-
-class EnvelopeEncoder:
-    """The envelopes of one file's rows as JSON bytes: `orjson.dumps` of what `order_events`/`entity_event` give.
-
-    The id seed, source file and event type are worked out once per file and the hash once per row, because the
-    producer serializes hundreds of thousands of envelopes before it can send the first one.
-    """
-
-    def __init__(self, table: TableContract, file_name: str) -> None:
-        self._table = table.name
-        self._seed = f"{table.name}|{file_name}|"
-        self._file_name = file_name
-
-    def order(self, row: int, raw: Raw) -> list[tuple[str, bytes]]:
-        """`(event_time, value)` of each lifecycle step of an order row, in `seq` order."""
-        stem = _id_stem(self._seed, row)
-        source = {"file": self._file_name, "row": row}
-        return [
-            (time, orjson.dumps(_envelope(stem + _SEQ_SUFFIXES[seq], event_type, time, source, payload)))
-            for seq, (event_type, time, payload) in enumerate(order_steps(raw))
-        ]
-
-    def entity(self, row: int, raw: dict[str, str | None], event_time: str) -> bytes:
-        """The value of the one event of an order item, payment or review row."""
-        event_type = ENTITY_EVENT_TYPES[self._table]
-        source = {"file": self._file_name, "row": row}
-        return orjson.dumps(
-            _envelope(_id_stem(self._seed, row) + _SEQ_SUFFIXES[0], event_type, event_time, source, raw)
-        )

@@ -41,6 +41,13 @@ def ingestion_bundle() -> tuple[Path, Path]:
     return layer, code
 
 
+@pytest.fixture(scope="module")
+def producer_bundle() -> tuple[Path, Path]:
+    layer = dependency_layer_dir(REPO_ROOT / "producers" / "requirements.txt")
+    code = code_dir("test-producer", ["lambdas/producer", "producers", "contracts"])
+    return layer, code
+
+
 def test_the_ingestion_bundle_fits_and_holds_only_code(ingestion_bundle):
     layer, code = ingestion_bundle
     assert _size(layer) + _size(code) < MAX_UNZIPPED_BYTES
@@ -54,22 +61,49 @@ def test_the_same_requirements_give_the_same_layer(ingestion_bundle):
     assert dependency_layer_dir(REPO_ROOT / "lambdas" / "ingestion" / "requirements.txt") == layer
 
 
+def test_the_producer_bundle_fits(producer_bundle):
+    layer, code = producer_bundle
+    assert _size(layer) + _size(code) < MAX_UNZIPPED_BYTES
+    assert (layer / "python" / "pyarrow").is_dir() and (layer / "python" / "confluent_kafka").is_dir()
+
+
 def test_the_ingestion_bundle_ingests_the_sample_on_python_3_12(ingestion_bundle, tmp_path, olist_sample_dir):
-    interpreter = python312()
-    if interpreter is None:
-        pytest.skip("no Python 3.12 interpreter (set PYTHON312) to run the Lambda's platform wheels")
-    layer, code = ingestion_bundle
-    sdk = tmp_path / "sdk"
-    sdk.mkdir()
-    site_packages = Path(boto3.__file__).parents[1]
-    for name in RUNTIME_PACKAGES:
-        (sdk / name).symlink_to(site_packages / name)
     script = (
         "import sys\n"
         "import lambdas.ingestion.handler\n"
         "from lambdas.ingestion.cli import main\n"
         f"sys.exit(main(['--source-dir', {str(olist_sample_dir)!r}, '--bronze-dir', {str(tmp_path / 'bronze')!r}]))\n"
     )
+    result = _run_on_python_3_12(ingestion_bundle, script, tmp_path)
+    assert "order_reviews" in result.stdout and "6123" in result.stdout
+
+
+def test_the_producer_bundle_reads_the_sample_into_events_on_python_3_12(producer_bundle, tmp_path, olist_sample_dir):
+    script = (
+        "import lambdas.producer.handler\n"
+        "from pathlib import Path\n"
+        "from producers.source import load_events, streamed_tables\n"
+        f"loaded = load_events(Path({str(olist_sample_dir)!r}), streamed_tables())\n"
+        "print(len(loaded.events), sum(summary.rows for summary in loaded.files), len(loaded.rejected))\n"
+    )
+    result = _run_on_python_3_12(producer_bundle, script, tmp_path)
+    from producers.source import load_events, streamed_tables
+
+    here = load_events(olist_sample_dir, streamed_tables())
+    expected = f"{len(here.events)} {sum(summary.rows for summary in here.files)} {len(here.rejected)}"
+    assert result.stdout.split() == expected.split()
+
+
+def _run_on_python_3_12(bundle: tuple[Path, Path], script: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    interpreter = python312()
+    if interpreter is None:
+        pytest.skip("no Python 3.12 interpreter (set PYTHON312) to run the Lambda's platform wheels")
+    layer, code = bundle
+    sdk = tmp_path / "sdk"
+    sdk.mkdir()
+    site_packages = Path(boto3.__file__).parents[1]
+    for name in RUNTIME_PACKAGES:
+        (sdk / name).symlink_to(site_packages / name)
     result = subprocess.run(
         [interpreter, "-c", script],
         cwd=tmp_path,
@@ -78,4 +112,4 @@ def test_the_ingestion_bundle_ingests_the_sample_on_python_3_12(ingestion_bundle
         text=True,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "order_reviews" in result.stdout and "6123" in result.stdout
+    return result

@@ -25,7 +25,7 @@ def events(tmp_path_factory):
 
 def test_the_window_splits_history_without_losing_or_reordering_events(events):
     window = split_window(events, FOLLOW)
-    assert window.history + window.live + window.rest == events
+    assert list(window.history) + list(window.live) + list(window.rest) == list(events)
     assert window.live and window.history and window.rest
     assert all(window.start <= event.replay_time <= window.end for event in window.live)
     assert all(event.replay_time < window.start for event in window.history)

@@ -6,7 +6,6 @@ import csv
 import threading
 import uuid
 from collections import defaultdict
-from dataclasses import replace
 from pathlib import Path
 
 import orjson
@@ -91,7 +90,7 @@ def test_broker_killed_mid_stream_loses_nothing_and_duplicates_nothing(
     connection = KafkaConnection(local_engines.bootstrap_servers)
     ensure_topics(connection.client_config(), [TopicSpec(topic, 3, 1)])
     loaded = load_events(olist_sample_dir, streamed_tables())
-    events = [replace(event, topic=topic) for event in loaded.events[:20_000]]
+    events = loaded.events[:20_000].with_topic(topic)
     under_way = threading.Event()
     delivered_at_kill: list[int] = []
     progress: list[int] = [0]
