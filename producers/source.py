@@ -127,10 +127,11 @@ class _Column(Sequence[T]):
 _CHUNK = 16_384
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Events(Sequence[Outgoing]):
     """`Outgoing` events held column by column: a replay has hundreds of thousands, and the send loop wants the
-    topic, key and value of each, not an object per event. Indexing gives an `Outgoing`, slicing `Events`."""
+    topic, key and value of each, not an object per event. Indexing gives an `Outgoing`, slicing `Events`;
+    compare them as lists (`list(events)`)."""
 
     replay_times: Sequence[str] = ()
     table_ranks: Sequence[int] = ()
