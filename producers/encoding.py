@@ -59,12 +59,13 @@ def encode_orders(rows: pa.Array, columns: Columns) -> pa.Table:
     order_id = columns["order_id"]
     encoded = []
     seq = _zeros(len(rows))  # the steps present so far, i.e. the seq of the next one
-    reached: list[pa.Array] = []  # the timestamps of the steps up to this one
+    latest = pa.nulls(len(rows), pa.string())  # the latest timestamp of the steps so far
     last_status = pa.nulls(len(rows), pa.string())
     for step, (event_type, status, column) in enumerate(LIFECYCLE):
         present = pc.is_valid(columns[column])
-        reached.append(columns[column])
-        time = _latest(reached)
+        # Event times never go back within an order; "" while no step has a time.
+        latest = pc.max_element_wise(latest, columns[column], skip_nulls=True)
+        time = pc.fill_null(latest, "")
         # The order as known at this step: its status then, and not yet the timestamps of the steps to come.
         known = {**json, _STATUS_COLUMN: f'"{status}"', **{later: _NULL for _, _, later in LIFECYCLE[step + 1 :]}}
         envelopes = _Envelopes(stems, rows, seq, f'"{event_type}"', time)
@@ -73,7 +74,6 @@ def encode_orders(rows: pa.Array, columns: Columns) -> pa.Table:
         last_status = pc.if_else(present, status, last_status)
     status = columns[_STATUS_COLUMN]
     moved_on = pc.fill_null(pc.not_equal(status, last_status), True)
-    time = _latest(reached)
     envelopes = _Envelopes(stems, rows, seq, pc.binary_join_element_wise('"order_', status, '"', ""), time)
     encoded.append(_events(ORDERS, envelopes, time, order_id, _payload(ORDERS, json), where=moved_on))
     return pa.concat_tables(encoded)
@@ -155,8 +155,3 @@ def _id_stems(table: TableContract, rows: pa.Array) -> pa.Array:
 
 def _zeros(length: int) -> pa.Array:
     return pa.repeat(pa.scalar(0, pa.int8()), length)
-
-
-def _latest(timestamps: list[pa.Array]) -> pa.Array:
-    """The latest of the timestamps present so far ("" when none is): event times never go back within an order."""
-    return pc.fill_null(pc.max_element_wise(*timestamps, skip_nulls=True), "")

@@ -29,7 +29,7 @@ from contracts.arrow.readers import FastPathUnsuitable, RawBatch, arrow_batches
 from contracts.arrow.scan import ScanningReader
 from contracts.arrow.screen import screen
 from contracts.olist import ORDERS, TIMESTAMP_FORMAT
-from contracts.validation import FileRejected, RowRejected, parse_row, read_csv_records, rejected_rows
+from contracts.validation import FileRejected, read_csv_records, rejected_rows
 from producers.encoding import encode_entities, encode_orders
 
 # Orders first: payments take their event time from their order.
@@ -158,12 +158,6 @@ class Events(Sequence[Outgoing]):
     def __iter__(self) -> Iterator[Outgoing]:
         return map(Outgoing, *self._columns)
 
-    def with_topic(self, topic: str) -> Events:
-        """The same events, all sent to `topic`."""
-        return Events(
-            self.replay_times, self.table_ranks, self.rows, self.seqs, [topic] * len(self), self.keys, self.values
-        )
-
     @property
     def _columns(self) -> tuple[Sequence[object], ...]:
         return (self.replay_times, self.table_ranks, self.rows, self.seqs, self.topics, self.keys, self.values)
@@ -202,8 +196,12 @@ def load_events(
     # A payment with no order in this replay has no time of its own: it is stamped with the time it was read.
     read_time = (now or datetime.now(UTC)).strftime(TIMESTAMP_FORMAT)
     purchase_times: dict[str, str] = {}
-    found = [(rank, table) for rank, table in enumerate(tables) if (directory / table.file_name).is_file()]
-    result.missing_files = [table.file_name for table in tables if not (directory / table.file_name).is_file()]
+    found = []
+    for rank, table in enumerate(tables):
+        if (directory / table.file_name).is_file():
+            found.append((rank, table))
+        else:
+            result.missing_files.append(table.file_name)
     encoding: list[tuple[FileSummary, Future[pa.Table]]] = []
     # Files are read and encoded side by side: Arrow's kernels let go of the GIL. Orders come first, so their
     # purchase times are all known before the payments are encoded.
@@ -279,14 +277,10 @@ def _judge(table: TableContract, batch: RawBatch, rejected: list[RejectedRow]) -
     suspect = screen(table, batch.columns).suspect
     keep = np.ones(len(batch.row_numbers), dtype=bool)
     if suspect.true_count:
-        for position in np.flatnonzero(suspect.to_numpy(zero_copy_only=False)).tolist():
-            try:
-                parse_row(table, batch.raw_row(position))
-            except RowRejected as error:
-                keep[position] = False
-                rejected.append(
-                    RejectedRow(table.file_name, int(batch.row_numbers[position]), error.reason, error.column)
-                )
+        suspects = np.flatnonzero(suspect.to_numpy(zero_copy_only=False))
+        for position, error in batch.judged(table, suspects).rejected:
+            keep[position] = False
+            rejected.append(RejectedRow(table.file_name, int(batch.row_numbers[position]), error.reason, error.column))
     return keep
 
 

@@ -142,7 +142,6 @@ def test_events_slice_and_index_as_a_list_of_them_would(olist_sample_dir: Path) 
     assert list(events[100:250]) == as_list[100:250]
     assert events[-1] == as_list[-1] and events[17] == as_list[17]
     assert list(events[::7].values) == [event.value for event in as_list[::7]]
-    assert set(events[:50].with_topic("elsewhere").topics) == {"elsewhere"}
 
 
 def test_every_row_is_judged_as_parse_row_would(tmp_path: Path, olist_sample_dir: Path) -> None:

@@ -38,6 +38,25 @@ class RawBatch:
     def raw_row(self, position: int) -> dict[str, str | None]:
         return {name: column[position].as_py() for name, column in zip(self.names, self.columns, strict=True)}
 
+    def judged(self, table: TableContract, positions: np.ndarray) -> Verdicts:
+        """`parse_row`'s verdict on the rows at `positions`, the ones `contracts.arrow.screen` flagged: the screen
+        only flags, `parse_row` decides."""
+        verdicts = Verdicts([], [])
+        for position in positions.tolist():
+            try:
+                verdicts.accepted.append((position, parse_row(table, self.raw_row(position))))
+            except RowRejected as rejected:
+                verdicts.rejected.append((position, rejected))
+        return verdicts
+
+
+@dataclass(frozen=True)
+class Verdicts:
+    """By position in the batch, in order: the typed values of each row accepted, the reason of each rejected."""
+
+    accepted: list[tuple[int, dict[str, object]]]
+    rejected: list[tuple[int, RowRejected]]
+
 
 @dataclass(frozen=True)
 class RawReject:

@@ -15,7 +15,6 @@ import pyarrow.parquet as pq
 from contracts.arrow.readers import RawBatch, RawReject
 from contracts.arrow.screen import screen
 from contracts.olist import ColumnType, TableContract
-from contracts.validation import RowRejected, parse_row
 from lambdas.ingestion.keys import KeyIndex
 from lambdas.ingestion.schema import SOURCE_KEY, TIMESTAMP_TYPE, bronze_schema, contract_schema
 
@@ -113,20 +112,16 @@ class FileLoader:
         self, batch: RawBatch, suspects: np.ndarray, typed: pa.Table, positions: np.ndarray
     ) -> tuple[pa.Table, np.ndarray]:
         """`parse_row` decides on each suspect row: quarantined with its reason, or loaded after all."""
-        accepted: list[dict[str, object]] = []
-        accepted_positions: list[int] = []
-        for position in suspects.tolist():
+        verdicts = batch.judged(self.table, suspects)
+        for position, rejected in verdicts.rejected:
             raw = batch.raw_row(position)
-            try:
-                accepted.append(parse_row(self.table, raw))
-            except RowRejected as rejected:
-                self._reject(int(batch.row_numbers[position]), None, raw, rejected.reason, rejected.column)
-            else:
-                accepted_positions.append(position)
-        if not accepted:
+            self._reject(int(batch.row_numbers[position]), None, raw, rejected.reason, rejected.column)
+        if not verdicts.accepted:
             return typed, positions
-        merged = pa.concat_tables([typed, pa.Table.from_pylist(accepted, schema=self._schema)])
-        all_positions = np.concatenate([positions, np.array(accepted_positions, dtype=positions.dtype)])
+        accepted = pa.Table.from_pylist([values for _, values in verdicts.accepted], schema=self._schema)
+        merged = pa.concat_tables([typed, accepted])
+        accepted_positions = np.array([position for position, _ in verdicts.accepted], dtype=positions.dtype)
+        all_positions = np.concatenate([positions, accepted_positions])
         order = np.argsort(all_positions, kind="stable")
         return merged.take(order), all_positions[order]
 
