@@ -21,8 +21,6 @@ from stacks.synth_context import REPO_ROOT, offline_context
 
 STACK_NAME = "Keystone-Janitor"
 FUNCTION_NAME = "keystone-janitor"
-# CDK's default bootstrap qualifier; `cdk bootstrap --qualifier` changes it, and so must `-c bootstrap_qualifier=`.
-DEFAULT_BOOTSTRAP_QUALIFIER = "hnb659fds"
 # Only the janitor package goes into the asset, under its import path `lambdas/janitor/`.
 _ASSET_EXCLUDE = ["/*", "!/lambdas/", "/lambdas/*", "!/lambdas/janitor/", "__pycache__/", "*.pyc"]
 
@@ -217,7 +215,9 @@ def create_janitor_app(context: dict | None = None, *, outdir: str | None = None
         description="Deletes expired ephemeral Keystone environments and what their services leave behind",
         env=cdk.Environment(account=account, region=region),
         schedule=events.Schedule.rate(cdk.Duration.hours(1)),
-        bootstrap_qualifier=app.node.try_get_context("bootstrap_qualifier") or DEFAULT_BOOTSTRAP_QUALIFIER,
+        # `cdk bootstrap --qualifier` changes CDK's default qualifier, and so must `-c bootstrap_qualifier=`.
+        bootstrap_qualifier=app.node.try_get_context("bootstrap_qualifier")
+        or cdk.DefaultStackSynthesizer.DEFAULT_QUALIFIER,
         sweep_lookback_days=7,
     )
     cdk.Tags.of(stack).add("keystone:component", "janitor")

@@ -7,6 +7,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from environments.profiles import AVAILABILITY_ZONES
 from stacks.constructs.retention import log_retention
 
 # MSK brokers accept IAM-authenticated TLS clients on this port.
@@ -30,7 +31,7 @@ class NetworkStack(cdk.Stack):
             self,
             "Vpc",
             ip_addresses=ec2.IpAddresses.cidr("10.40.0.0/16"),
-            max_azs=2,
+            max_azs=AVAILABILITY_ZONES,
             nat_gateways=nat_gateways,
             subnet_configuration=[
                 ec2.SubnetConfiguration(name="public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=24),

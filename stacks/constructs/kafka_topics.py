@@ -11,7 +11,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
-from stacks.compliance import acknowledge, acknowledge_managed_policy, acknowledge_wildcards, token_arn
+from stacks.compliance import acknowledge_framework_function, acknowledge_wildcards, token_arn
 from stacks.constructs.kafka_cluster import KafkaCluster
 from stacks.constructs.python_lambda import PythonFunction
 
@@ -68,20 +68,11 @@ class KafkaTopics(Construct):
         )
 
         provider = cr.Provider(self, "Provider", on_event_handler=admin)
-        acknowledge_managed_policy(
-            provider,
-            "service-role/AWSLambdaBasicExecutionRole",
-            "CDK's custom resource provider framework only writes its own logs; the framework creates its role.",
-        )
+        acknowledge_framework_function(provider)
         acknowledge_wildcards(
             provider,
             [f"{token_arn(admin.node.default_child)}:*"],
             "CDK's provider framework may invoke every version of the one topic-admin function (<arn>:*).",
-        )
-        acknowledge(
-            provider,
-            "AwsSolutions-L1",
-            "The provider framework's runtime is chosen and kept current by aws-cdk-lib, not by this stack.",
         )
         self.resource = cdk.CustomResource(
             self,

@@ -7,6 +7,7 @@ what makes a changed requirements file or startup script roll out on the next de
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import shutil
 from pathlib import Path
@@ -30,7 +31,9 @@ from stacks.synth_context import REPO_ROOT
 DAGS_PREFIX = "dags"
 REQUIREMENTS_KEY = "mwaa/requirements.txt"
 STARTUP_SCRIPT_KEY = "mwaa/startup.sh"
-_IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "target", "logs", "dbt_packages", ".user.yml")
+# What tools write beside the sources (dbt's output, Python bytecode): never shipped, never part of a digest.
+_GENERATED = ("__pycache__", "*.pyc", "target", "logs", "dbt_packages", ".user.yml")
+_IGNORED = shutil.ignore_patterns(*_GENERATED)
 STAGING_DIR = REPO_ROOT / ".build" / "mwaa"
 
 
@@ -67,7 +70,8 @@ def dbt_manifest() -> Path:
 
 
 def _generated(relative: Path) -> bool:
-    return relative.parts[0] in ("target", "logs", "dbt_packages") or relative.name == ".user.yml"
+    """True for what `_IGNORED` leaves out of a copy."""
+    return any(fnmatch.fnmatch(part, pattern) for part in relative.parts for pattern in _GENERATED)
 
 
 def stage_file(source: Path, key: str) -> Path:
