@@ -27,7 +27,7 @@ from botocore.exceptions import ConnectionClosedError
 
 from contracts.arrow.readers import arrow_batches, csv_batches
 from contracts.arrow.scan import scan
-from contracts.layout import LINEAGE_COLUMNS, landing_prefix
+from contracts.layout import LINEAGE_COLUMNS, REPLAY_PREFIX, landing_prefix
 from contracts.olist import TABLES
 from datagen import GeneratorConfig, generate
 from lambdas.ingestion.cli import ingest_directory, ingest_landing, main
@@ -211,6 +211,20 @@ def test_same_file_twice_gives_identical_bronze(s3: Any, buckets: tuple[str, str
     result = ingest_file(again, bronze)
     assert result.skipped and result.manifest.source_key == f"orders/{orders.file_name}"
     assert snapshot(bronze) == before
+
+
+def test_listing_a_landing_bucket_skips_what_the_lambda_skips(
+    s3: Any, buckets: tuple[str, str], olist_sample_dir: Path
+) -> None:
+    landing, bronze_bucket = buckets
+    sellers = TABLES["sellers"]
+    body = (olist_sample_dir / sellers.file_name).read_bytes()
+    s3.put_object(Bucket=landing, Key=f"sellers/{sellers.file_name}", Body=body)
+    s3.put_object(Bucket=landing, Key=f"{REPLAY_PREFIX}/2026-11-25/{TABLES['orders'].file_name}", Body=b"not read")
+    s3.put_object(Bucket=landing, Key="sellers/", Body=b"")
+    report = ingest_landing(s3, landing, "", S3Bronze(s3, bronze_bucket))
+    assert report.ok, report.failures
+    assert [result.manifest.source_key for result in report.results] == [f"sellers/{sellers.file_name}"]
 
 
 def test_cli_into_local_folder_is_idempotent_and_prints_a_summary(

@@ -21,10 +21,11 @@ from typing import Any
 from contracts.layout import landing_prefix
 from contracts.olist import TABLES, contract_for_file
 from lambdas.ingestion import logs
+from lambdas.ingestion.handler import ingest_objects
 from lambdas.ingestion.ingest import ingest_file
 from lambdas.ingestion.report import FileFailure, IngestionReport
 from lambdas.ingestion.routing import table_for_key
-from lambdas.ingestion.storage import Bronze, LocalBronze, LocalSource, S3Bronze, S3Source, SourceFile, s3_client
+from lambdas.ingestion.storage import Bronze, LocalBronze, LocalSource, S3Bronze, SourceFile, s3_client
 
 
 def landing_sources(source_dir: Path) -> tuple[list[LocalSource], list[FileFailure]]:
@@ -68,19 +69,9 @@ def ingest_landing(client: Any, bucket: str, prefix: str, bronze: Bronze) -> Ing
     """Ingest every object of a landing bucket under `prefix`, as the Lambda would one event at a time."""
     paginator = client.get_paginator("list_objects_v2")
     keys = sorted(
-        item["Key"]
-        for page in paginator.paginate(Bucket=bucket, Prefix=prefix)
-        for item in page.get("Contents", [])
-        if not item["Key"].endswith("/")
+        item["Key"] for page in paginator.paginate(Bucket=bucket, Prefix=prefix) for item in page.get("Contents", [])
     )
-    report = IngestionReport()
-    for key in keys:
-        try:
-            report.results.append(ingest_file(S3Source.head(client, bucket, key), bronze, table_for_key(key)))
-        except Exception as error:  # reported and fails the run, like the Lambda's per-record handling
-            logs.log_exception("file_failed", source_key=key)
-            report.failures.append(FileFailure(f"s3://{bucket}/{key}", f"{type(error).__name__}: {error}"))
-    return report
+    return ingest_objects(client, ((bucket, key) for key in keys), bronze)
 
 
 def _bucket_and_prefix(uri: str) -> tuple[str, str]:

@@ -13,6 +13,7 @@ the good files already committed (manifest present, nothing rewritten) and the e
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_plus
@@ -22,7 +23,7 @@ from lambdas.ingestion import logs
 from lambdas.ingestion.ingest import ingest_file
 from lambdas.ingestion.report import FileFailure, IngestionReport
 from lambdas.ingestion.routing import table_for_key
-from lambdas.ingestion.storage import S3Bronze, S3Source, s3_client
+from lambdas.ingestion.storage import Bronze, S3Bronze, S3Source, s3_client
 
 
 class IngestionFailed(RuntimeError):
@@ -66,10 +67,20 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
 
 
 def ingest_event(event: dict[str, Any], client: Any, bronze: S3Bronze) -> IngestionReport:
+    objects = (
+        (record["s3"]["bucket"]["name"], unquote_plus(record["s3"]["object"]["key"]))
+        for record in event.get("Records", [])
+    )
+    return ingest_objects(client, objects, bronze)
+
+
+def ingest_objects(client: Any, objects: Iterable[tuple[str, str]], bronze: Bronze) -> IngestionReport:
+    """Ingest each (bucket, key) of a landing bucket, but folder markers and the producer's replay sources.
+
+    Every object is attempted: one that fails is logged and reported, and the others still go.
+    """
     report = IngestionReport()
-    for record in event.get("Records", []):
-        bucket = record["s3"]["bucket"]["name"]
-        key = unquote_plus(record["s3"]["object"]["key"])
+    for bucket, key in objects:
         if key.endswith("/"):
             logs.log("folder_marker_ignored", source_key=key)
             continue
@@ -79,7 +90,7 @@ def ingest_event(event: dict[str, Any], client: Any, bronze: S3Bronze) -> Ingest
         try:
             table = table_for_key(key)
             report.results.append(ingest_file(S3Source.head(client, bucket, key), bronze, table))
-        except Exception as error:  # every record is attempted; the handler raises for all of them at the end
+        except Exception as error:  # reported, and the run fails once every object was attempted
             logs.log_exception("file_failed", source_bucket=bucket, source_key=key)
             report.failures.append(FileFailure(f"s3://{bucket}/{key}", f"{type(error).__name__}: {error}"))
     return report
