@@ -48,3 +48,12 @@ def test_handler_says_when_the_prefix_holds_no_csv(producer_environment, local_s
     local_s3.create_bucket(Bucket="replay-empty")
     with pytest.raises(FileNotFoundError, match=re.escape("no .csv files under s3://replay-empty/replay/none/")):
         handler({"source": "s3://replay-empty/replay/none/"}, None)
+
+
+def test_handler_refuses_two_files_of_the_same_name(producer_environment, local_s3, olist_sample_dir):
+    local_s3.create_bucket(Bucket="replay-twice")
+    reviews = TABLES["order_reviews"].file_name
+    for folder in ("a", "b"):
+        local_s3.upload_file(str(olist_sample_dir / reviews), "replay-twice", f"replay/run-3/{folder}/{reviews}")
+    with pytest.raises(ValueError, match=f"two files named {reviews} .*run-3/a/{reviews} and .*run-3/b/{reviews}"):
+        handler({"source": "s3://replay-twice/replay/run-3/"}, None)

@@ -55,13 +55,21 @@ def handler(event: dict, _context: object) -> dict:
 
 def _download_csvs(bucket: str, prefix: str, target: Path) -> list[str]:
     s3 = boto3.client("s3")
-    names = []
+    keys_by_name: dict[str, str] = {}
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         for item in page.get("Contents", []):
-            name = item["Key"].rsplit("/", 1)[-1]
-            if name.endswith(".csv"):
-                s3.download_file(bucket, item["Key"], str(target / name))
-                names.append(name)
-    if not names:
+            key = item["Key"]
+            name = key.rsplit("/", 1)[-1]
+            if not name.endswith(".csv"):
+                continue
+            if name in keys_by_name:
+                # Files are read by name: one would silently replace the other.
+                raise ValueError(
+                    f"two files named {name} under s3://{bucket}/{prefix}: {keys_by_name[name]} and {key}; "
+                    f"replay one folder of Olist CSVs at a time"
+                )
+            keys_by_name[name] = key
+            s3.download_file(bucket, key, str(target / name))
+    if not keys_by_name:
         raise FileNotFoundError(f"no .csv files under s3://{bucket}/{prefix}")
-    return names
+    return list(keys_by_name)
