@@ -11,6 +11,7 @@ from typing import Any
 
 from airflow.sdk import Param, dag, task
 from keystone_dags.defaults import default_args
+from keystone_dags.replay import SPEED_PATTERN
 
 
 @dag(
@@ -26,7 +27,7 @@ from keystone_dags.defaults import default_args
         "speed": Param(
             "max",
             type="string",
-            pattern=r"^(max|\d+(\.\d+)?x|\d+(\.\d+)?/s)$",
+            pattern=SPEED_PATTERN,
             description="max, <N>x historical speed, or <N>/s events per second",
         ),
         "tables": Param(

@@ -55,10 +55,10 @@ def olist_transform() -> None:
         config = settings.load()
         docs = artifact_store(config.artifacts_uri, config.aws_conn_id)
         try:
-            run = quality_gate.run_checkpoint(config, keys, run_id or "manual", docs)
+            docs_uri = quality_gate.run_checkpoint(config, keys, run_id or "manual", docs)
         except quality_gate.QualityCheckFailed as error:
             fail_without_retry(error)
-        return {"objects": len(run.keys), "data_docs": run.docs_uri}
+        return {"objects": len(keys), "data_docs": docs_uri}
 
     @task
     def mark_published(keys: list[str], run_id: str | None = None) -> int:

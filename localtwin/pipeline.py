@@ -19,7 +19,7 @@ from typing import Any
 import duckdb
 
 from connector.build import build_plugin
-from contracts import TABLES, layout
+from contracts import contract_for_file, layout
 from environments import resolve_environment
 from lambdas.ingestion.cli import ingest_landing
 from lambdas.ingestion.report import IngestionReport
@@ -223,7 +223,7 @@ def _quarantined_rows(s3: Any, bronze: str, produced: ProduceReport | None) -> l
                 rows.append(QuarantinedRow(entity, record.get("source_key", ""), record.get("row") or 0, reason))
     if produced:
         for rejected in produced.load.rejected:
-            entity = next(name for name, table in TABLES.items() if table.file_name == rejected.file)
+            entity = contract_for_file(rejected.file).name
             reason = f"{rejected.column}: {rejected.reason}" if rejected.column else rejected.reason
             rows.append(QuarantinedRow(entity, rejected.file, rejected.row, reason))
     return rows

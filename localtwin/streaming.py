@@ -6,7 +6,7 @@ import gzip
 import json
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -70,11 +70,8 @@ def start_stream(
 
     `topic_suffix` gives tests their own topics (and sink) on a shared broker.
     """
-    specs = [
-        replace(spec, name=spec.name + topic_suffix)
-        for spec in olist_topics(partitions, 1)
-        if spec.name in {TABLES[name].topic for name in tables}
-    ]
+    wanted = {f"{TABLES[name].topic}{topic_suffix}" for name in tables}
+    specs = [spec for spec in olist_topics(partitions, 1, topic_suffix=topic_suffix) if spec.name in wanted]
     ensure_topics(KafkaConnection(engines.bootstrap_servers).client_config(), specs)
     topics = tuple(spec.name for spec in specs)
     engines.start_s3_sink(SINK_NAME + topic_suffix, topics, bronze_bucket, rotate_interval_ms=SINK_ROTATE_INTERVAL_MS)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,13 +30,6 @@ class QualityCheckFailed(RuntimeError):
     """The micro-batch broke an expectation; the message names the expectations, counts and objects."""
 
 
-@dataclass(frozen=True)
-class CheckpointRun:
-    keys: list[str]
-    docs_uri: str
-    summary: str
-
-
 def new_bronze_objects(s3_hook: Any, bronze_bucket: str, state: ArtifactStore) -> list[str]:
     validated = {key[len(VALIDATED_PREFIX) + 1 :] for key in state.list_keys(f"{VALIDATED_PREFIX}/")}
     keys: list[str] = []
@@ -46,8 +38,9 @@ def new_bronze_objects(s3_hook: Any, bronze_bucket: str, state: ArtifactStore) -
     return sorted(key for key in keys if key not in validated)
 
 
-def run_checkpoint(config: Settings, keys: list[str], run_id: str, docs: ArtifactStore) -> CheckpointRun:
-    """Run `python -m quality check` over `keys`; publish Data Docs whatever the outcome; raise if it failed."""
+def run_checkpoint(config: Settings, keys: list[str], run_id: str, docs: ArtifactStore) -> str:
+    """Run `python -m quality check` over `keys`; publish Data Docs whatever the outcome (their location is returned);
+    raise if it failed."""
     docs_prefix = f"{DOCS_PREFIX}/{_safe(run_id)}"
     with tempfile.TemporaryDirectory(prefix="quality-") as work:
         work_dir = Path(work)
@@ -55,7 +48,7 @@ def run_checkpoint(config: Settings, keys: list[str], run_id: str, docs: Artifac
         command = [
             config.quality_python, "-m", "quality", "check", "--bronze", f"s3://{config.bronze_bucket}",
             "--keys-file", str(work_dir / "keys.json"), "--docs-dir", str(work_dir / "docs"),
-            "--result-file", str(work_dir / "result.json"), "--run-name", run_id,
+            "--run-name", run_id,
         ]  # fmt: skip
         if config.s3_endpoint:
             command += ["--s3-endpoint", config.s3_endpoint]
@@ -70,7 +63,7 @@ def run_checkpoint(config: Settings, keys: list[str], run_id: str, docs: Artifac
             f"the Bronze micro-batch ({len(keys)} objects) broke {len(failed)} expectation(s); nothing is published. "
             f"Fix or remove the offending objects and re-run. Data Docs: {docs_uri}\n" + "\n".join(failed)
         )
-    return CheckpointRun(keys=keys, docs_uri=docs_uri, summary=result.stdout[-4000:])
+    return docs_uri
 
 
 def mark_validated(state: ArtifactStore, keys: list[str], run_id: str) -> None:

@@ -10,12 +10,14 @@ import json
 import re
 from typing import Any
 
+from contracts.olist import STREAMED_TABLES
 from keystone_dags import processes
 from keystone_dags.settings import SettingMissing, Settings
 
 REPLAY_TIMEOUT_S = 3 * 60 * 60
-STREAMED = ("orders", "order_items", "order_payments", "order_reviews")
-_SPEED = re.compile(r"^(max|\d+(\.\d+)?x|\d+(\.\d+)?/s)$")
+STREAMED = tuple(table.name for table in STREAMED_TABLES)
+# max, <N>x (times historical speed) or <N>/s (events per second); also the DAG's `speed` parameter pattern.
+SPEED_PATTERN = r"^(max|\d+(\.\d+)?x|\d+(\.\d+)?/s)$"
 
 
 class ReplayFailed(RuntimeError):
@@ -23,7 +25,7 @@ class ReplayFailed(RuntimeError):
 
 
 def check_request(speed: str, tables: list[str] | None) -> None:
-    if not _SPEED.match(speed):
+    if not re.match(SPEED_PATTERN, speed):
         raise ValueError(f"speed {speed!r} is not max, <N>x (times historical speed) or <N>/s (events per second)")
     unknown = sorted(set(tables or ()) - set(STREAMED))
     if unknown:

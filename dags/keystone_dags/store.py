@@ -9,10 +9,6 @@ from typing import Protocol
 
 
 class ArtifactStore(Protocol):
-    uri: str
-
-    def read_text(self, key: str) -> str | None: ...
-
     def write_text(self, key: str, text: str) -> None: ...
 
     def list_keys(self, prefix: str) -> list[str]: ...
@@ -23,14 +19,6 @@ class ArtifactStore(Protocol):
 @dataclass(frozen=True)
 class FolderStore:
     root: Path
-
-    @property
-    def uri(self) -> str:
-        return str(self.root)
-
-    def read_text(self, key: str) -> str | None:
-        path = self.root / key
-        return path.read_text() if path.is_file() else None
 
     def write_text(self, key: str, text: str) -> None:
         path = self.root / key
@@ -60,17 +48,8 @@ class S3Store:
     bucket: str
     prefix: str
 
-    @property
-    def uri(self) -> str:
-        return f"s3://{self.bucket}/{self.prefix}".rstrip("/")
-
     def _key(self, key: str) -> str:
         return f"{self.prefix}/{key}" if self.prefix else key
-
-    def read_text(self, key: str) -> str | None:
-        if not self.hook.check_for_key(self._key(key), self.bucket):  # type: ignore[attr-defined]
-            return None
-        return self.hook.read_key(self._key(key), self.bucket)  # type: ignore[attr-defined]
 
     def write_text(self, key: str, text: str) -> None:
         self.hook.load_string(text, self._key(key), self.bucket, replace=True)  # type: ignore[attr-defined]
