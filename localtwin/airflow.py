@@ -259,6 +259,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     test.add_argument("--env", action="append", default=[], metavar="KEY=VALUE", help="KEYSTONE_* setting")
     test.add_argument("--s3-endpoint", help="local S3 server endpoint, e.g. http://127.0.0.1:PORT")
     args = parser.parse_args(argv)
+    conf = None
+    if args.command == "dags-test":
+        malformed = [item for item in args.env if "=" not in item]
+        if malformed:
+            parser.error(f"--env takes KEY=VALUE, got {', '.join(map(repr, malformed))}")
+        try:
+            conf = json.loads(args.conf) if args.conf else None
+        except json.JSONDecodeError as error:
+            parser.error(f"--conf is not valid JSON ({error}): {args.conf!r}")
     try:
         python = ensure_venv()
         if args.command == "setup":
@@ -268,7 +277,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="airflow-home-") as home:
             airflow = AirflowHome(Path(home), settings=settings, s3_endpoint=args.s3_endpoint)
             airflow.migrate()
-            result = airflow.dags_test(args.dag_id, json.loads(args.conf) if args.conf else None)
+            result = airflow.dags_test(args.dag_id, conf)
         print(result.stdout, end="")
         print(result.stderr, end="", file=sys.stderr)
         return 1 if dag_run_failed(result) else 0

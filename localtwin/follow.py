@@ -26,7 +26,6 @@ from typing import Any
 
 import duckdb
 import orjson
-from tqdm import tqdm
 
 from contracts import TABLES
 from contracts.olist import TIMESTAMP_FORMAT
@@ -35,7 +34,7 @@ from localtwin.streaming import start_stream, wait_for_bronze
 from localtwin.transform import dbt_build
 from producers.delivery import DeliveryReport, Speed, send
 from producers.kafka_config import KafkaConnection
-from producers.replay import ProduceReport
+from producers.replay import ProduceReport, send_with_progress
 from producers.source import Events, LoadResult, Outgoing, load_events, streamed_tables
 
 ORDERS_TOPIC = TABLES["orders"].topic
@@ -333,11 +332,7 @@ def _follow(
 
 
 def _send_all(config: dict[str, object], events: Events, loaded: LoadResult, part: str) -> DeliveryReport:
-    bar = tqdm(total=len(events), unit="event", desc=f"acknowledged ({part})")
-    try:
-        delivery = send(config, events, Speed(), on_progress=lambda delivered: bar.update(delivered - bar.n))
-    finally:
-        bar.close()
+    delivery = send_with_progress(config, events, Speed(), f"acknowledged ({part})")
     if not delivery.ok:
         raise FollowFailed(
             f"the producer did not deliver every event of the {part}:\n{ProduceReport(loaded, delivery).render()}"

@@ -91,11 +91,8 @@ def wait_for_bronze(s3: Any, bucket: str, delivered_by_topic: dict[str, int], ti
     deadline = time.monotonic() + timeout_s
     while True:
         landed.refresh(s3, bucket)
-        missing = {
-            topic: expected - landed.distinct(topic)
-            for topic, expected in delivered_by_topic.items()
-            if landed.distinct(topic) < expected
-        }
+        gaps_by_topic = {topic: expected - landed.distinct(topic) for topic, expected in delivered_by_topic.items()}
+        missing = {topic: gap for topic, gap in gaps_by_topic.items() if gap > 0}
         if not missing:
             return landed
         if time.monotonic() > deadline:

@@ -9,7 +9,7 @@ from tqdm import tqdm
 
 from producers.delivery import DeliveryReport, Speed, send
 from producers.kafka_config import KafkaConnection
-from producers.source import LoadResult, load_events, streamed_tables
+from producers.source import Events, LoadResult, load_events, streamed_tables
 
 EXIT_OK = 0
 EXIT_NOT_DELIVERED = 1
@@ -72,14 +72,18 @@ def replay(
     if not directory.is_dir():
         raise FileNotFoundError(f"input directory {directory} does not exist")
     loaded = load_events(directory, streamed_tables(tables), topic_suffix)
-    bar = tqdm(total=len(loaded.events), unit="event", desc="acknowledged", disable=not progress)
+    delivery = send_with_progress(
+        connection.producer_config(), loaded.events, speed or Speed(), "acknowledged", show=progress
+    )
+    return ProduceReport(loaded, delivery)
+
+
+def send_with_progress(
+    producer_config: dict[str, object], events: Events, speed: Speed, description: str, show: bool = True
+) -> DeliveryReport:
+    """`send`, with a progress bar of the events acknowledged (when `show`)."""
+    bar = tqdm(total=len(events), unit="event", desc=description, disable=not show)
     try:
-        delivery = send(
-            connection.producer_config(),
-            loaded.events,
-            speed or Speed(),
-            on_progress=lambda delivered: bar.update(delivered - bar.n),
-        )
+        return send(producer_config, events, speed, on_progress=lambda delivered: bar.update(delivered - bar.n))
     finally:
         bar.close()
-    return ProduceReport(loaded, delivery)

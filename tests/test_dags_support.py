@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from localtwin.airflow import DAGS_FOLDER
+from localtwin.airflow import main as airflow_cli
 
 sys.path.insert(0, str(DAGS_FOLDER))
 
@@ -190,3 +191,17 @@ def test_the_dag_code_names_no_account_region_bucket_or_arn() -> None:
         text = path.read_text()
         for forbidden in ("arn:aws", "amazonaws.com", "keystone-main", "us-east-1", "111111111111"):
             assert forbidden not in text, f"{path.name} hard-codes {forbidden!r}; read it from keystone_dags.settings"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--env", "KEYSTONE_ENV"], "--env takes KEY=VALUE, got 'KEYSTONE_ENV'"),
+        (["--conf", "{speed: max}"], "--conf is not valid JSON"),
+    ],
+)
+def test_dags_test_refuses_malformed_arguments_with_a_clear_message(arguments, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        airflow_cli(["dags-test", "olist_replay", *arguments])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err

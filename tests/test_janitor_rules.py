@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from moto import mock_aws
 
+from environments.model import resolve_environment
 from lambdas.janitor.handler import handler, settings_from_environment
 from lambdas.janitor.order import DependencyCycle, deletion_waves
-from lambdas.janitor.records import EnvironmentRecord, StackRecord, Verdict, group_environments
+from lambdas.janitor.records import STACK_PREFIX, EnvironmentRecord, StackRecord, Verdict, group_environments
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -112,3 +113,15 @@ def test_the_handler_runs_against_an_empty_account(monkeypatch):
     with mock_aws():
         summary = handler({}, Context())
     assert summary["deletes_started"] == [] and summary["errors"] == []
+
+
+@pytest.mark.parametrize(("branch", "ephemeral"), [("feature/Add_Thing-123", True), ("main", False)])
+def test_the_janitor_reads_the_tags_and_stack_names_the_app_writes(branch: str, ephemeral: bool) -> None:
+    # The janitor's bundle holds only lambdas/janitor, so it restates the tag contract of environments/model.py.
+    environment = resolve_environment(branch, now=NOW)
+    stack = StackRecord(environment.stack_name("Network"), "id", "CREATE_COMPLETE", environment.tags)
+    [record] = group_environments([stack])
+    assert stack.name.startswith(STACK_PREFIX)
+    assert (record.slug, stack.env) == (environment.slug, environment.slug)
+    assert stack.is_ephemeral is ephemeral
+    assert stack.expires_at == environment.expires_at
