@@ -48,7 +48,7 @@ def olist_batch_ingestion() -> None:
         from keystone_dags import ingestion, settings
 
         config = settings.load()
-        result = ingestion.invoke_ingestion(config, ingestion.Drop(**drop), config.aws_conn_id)
+        result = ingestion.invoke_ingestion(config, ingestion.Drop(**drop))
         return {"drop": drop, "result": result}
 
     @task(retries=0)

@@ -44,7 +44,7 @@ def olist_replay() -> None:
         from keystone_dags import replay, settings
 
         config = settings.load()
-        return replay.start_replay(config, params["speed"], params["tables"], params["input_dir"], config.aws_conn_id)
+        return replay.start_replay(config, params["speed"], params["tables"], params["input_dir"])
 
     start_replay()
 

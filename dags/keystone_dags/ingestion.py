@@ -73,10 +73,10 @@ def s3_event(bucket: str, key: str) -> dict[str, Any]:
     }
 
 
-def invoke_ingestion(config: Settings, drop: Drop, aws_conn_id: str) -> dict[str, Any]:
+def invoke_ingestion(config: Settings, drop: Drop) -> dict[str, Any]:
     """Ingest one landing object with the ingestion function; returns its per-file result."""
     event = s3_event(config.landing_bucket, drop.key)
-    response = _invoke_locally(config, event) if config.is_local else _invoke_lambda(config, event, aws_conn_id)
+    response = _invoke_locally(config, event) if config.is_local else _invoke_lambda(config, event)
     files = response.get("files") or []
     if len(files) != 1:
         raise IngestionFunctionError(
@@ -100,12 +100,12 @@ def _invoke_locally(config: Settings, event: dict[str, Any]) -> dict[str, Any]:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def _invoke_lambda(config: Settings, event: dict[str, Any], aws_conn_id: str) -> dict[str, Any]:
+def _invoke_lambda(config: Settings, event: dict[str, Any]) -> dict[str, Any]:
     from airflow.providers.amazon.aws.hooks.lambda_function import LambdaHook
 
     if not config.ingestion_function:
         raise IngestionFunctionError("setting 'ingestion_function' (keystone.ingestion_function) is not configured")
-    response = LambdaHook(aws_conn_id=aws_conn_id).invoke_lambda(
+    response = LambdaHook(aws_conn_id=config.aws_conn_id).invoke_lambda(
         function_name=config.ingestion_function, invocation_type="RequestResponse", payload=json.dumps(event)
     )
     body = response["Payload"].read().decode()

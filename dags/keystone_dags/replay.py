@@ -32,13 +32,11 @@ def check_request(speed: str, tables: list[str] | None) -> None:
         raise ValueError(f"tables {unknown} are not streamed; choose among {', '.join(STREAMED)}")
 
 
-def start_replay(
-    config: Settings, speed: str, tables: list[str] | None, input_dir: str | None, aws_conn_id: str
-) -> dict[str, Any]:
+def start_replay(config: Settings, speed: str, tables: list[str] | None, input_dir: str | None) -> dict[str, Any]:
     check_request(speed, tables)
     if config.is_local:
         return _replay_locally(config, speed, tables, input_dir)
-    return _invoke_producer(config, speed, tables, aws_conn_id)
+    return _invoke_producer(config, speed, tables)
 
 
 def _replay_locally(config: Settings, speed: str, tables: list[str] | None, input_dir: str | None) -> dict[str, Any]:
@@ -63,13 +61,13 @@ def _replay_locally(config: Settings, speed: str, tables: list[str] | None, inpu
     return {"mode": "local", "speed": speed, "tables": list(tables or STREAMED), "input": source}
 
 
-def _invoke_producer(config: Settings, speed: str, tables: list[str] | None, aws_conn_id: str) -> dict[str, Any]:
+def _invoke_producer(config: Settings, speed: str, tables: list[str] | None) -> dict[str, Any]:
     from airflow.providers.amazon.aws.hooks.lambda_function import LambdaHook
 
     if not config.producer_function:
         raise SettingMissing("setting 'producer_function' (keystone.producer_function) is not configured")
     # Asynchronous: a replay at historical speed outlives any task; the function's own logs and DLQ track it.
-    response = LambdaHook(aws_conn_id=aws_conn_id).invoke_lambda(
+    response = LambdaHook(aws_conn_id=config.aws_conn_id).invoke_lambda(
         function_name=config.producer_function,
         invocation_type="Event",
         payload=json.dumps({"speed": speed, "tables": tables}),

@@ -24,7 +24,6 @@ from lambdas.ingestion import logs
 from lambdas.ingestion.handler import ingest_objects
 from lambdas.ingestion.ingest import ingest_file
 from lambdas.ingestion.report import FileFailure, IngestionReport
-from lambdas.ingestion.routing import table_for_key
 from lambdas.ingestion.storage import Bronze, LocalBronze, LocalSource, S3Bronze, SourceFile, s3_client
 
 
@@ -50,7 +49,7 @@ def ingest_sources(sources: Iterable[SourceFile], bronze: Bronze) -> IngestionRe
     report = IngestionReport()
     for source in sources:
         try:
-            report.results.append(ingest_file(source, bronze, table_for_key(source.key)))
+            report.results.append(ingest_file(source, bronze))
         except Exception as error:  # one bad file must not stop the others; it is reported and fails the run
             logs.log_exception("file_failed", source_key=source.key)
             report.failures.append(FileFailure(source.uri, f"{type(error).__name__}: {error}"))

@@ -22,7 +22,6 @@ from contracts import layout
 from lambdas.ingestion import logs
 from lambdas.ingestion.ingest import ingest_file
 from lambdas.ingestion.report import FileFailure, IngestionReport
-from lambdas.ingestion.routing import table_for_key
 from lambdas.ingestion.storage import Bronze, S3Bronze, S3Source, s3_client
 
 
@@ -88,8 +87,7 @@ def ingest_objects(client: Any, objects: Iterable[tuple[str, str]], bronze: Bron
             logs.log("replay_source_ignored", source_key=key)
             continue
         try:
-            table = table_for_key(key)
-            report.results.append(ingest_file(S3Source.head(client, bucket, key), bronze, table))
+            report.results.append(ingest_file(S3Source.head(client, bucket, key), bronze))
         except Exception as error:  # reported, and the run fails once every object was attempted
             logs.log_exception("file_failed", source_bucket=bucket, source_key=key)
             report.failures.append(FileFailure(f"s3://{bucket}/{key}", f"{type(error).__name__}: {error}"))
