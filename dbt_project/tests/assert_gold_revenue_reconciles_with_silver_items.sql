@@ -17,6 +17,12 @@ silver_items_of_orders as (
     inner join silver_orders on silver_items.order_id = silver_orders.order_id
 ),
 
+-- The rule written out here on purpose, not through the marts' macro: the test checks them against it.
+silver_sales_value as (
+    select coalesce(sum(price), 0) as value from silver_items_of_orders
+    where order_status not in ('canceled', 'unavailable')
+),
+
 figures as (
     select
         'fct_order_items.price' as figure,
@@ -31,18 +37,12 @@ figures as (
     select
         'agg_daily_sales.revenue',
         (select coalesce(sum(revenue), 0) from {{ ref('agg_daily_sales') }}),
-        (
-            select coalesce(sum(price), 0) from silver_items_of_orders
-            where order_status not in ('canceled', 'unavailable')
-        )
+        (select value from silver_sales_value)
     union all
     select
         'agg_seller_performance.revenue',
         (select coalesce(sum(revenue), 0) from {{ ref('agg_seller_performance') }}),
-        (
-            select coalesce(sum(price), 0) from silver_items_of_orders
-            where order_status not in ('canceled', 'unavailable')
-        )
+        (select value from silver_sales_value)
 )
 
 select figure, gold, silver

@@ -2,7 +2,7 @@ with
 
 orders as (
     select * from {{ ref('fct_orders') }}
-    where order_status not in ('canceled', 'unavailable')
+    where {{ counts_as_sale() }}
 )
 
 select

@@ -1,4 +1,4 @@
-{#- Sales of canceled and unavailable orders do not count (as in agg_daily_sales); items whose order has not
+{#- Only orders that count as sales (macros/sales.sql, as in agg_daily_sales); items whose order has not
     arrived yet cannot be judged and wait for it. -#}
 with
 
@@ -8,7 +8,7 @@ order_items as (
 
 orders as (
     select * from {{ ref('fct_orders') }}
-    where order_status not in ('canceled', 'unavailable')
+    where {{ counts_as_sale() }}
 ),
 
 seller_items as (
