@@ -6,6 +6,11 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from environments.model import PROJECT
+
+ENV_TAG = f"{PROJECT}:env"
+PROFILE_TAG = f"{PROJECT}:profile"
+
 
 class AssemblyError(RuntimeError):
     """The cloud assembly is missing or not what `make synth` writes."""
@@ -49,3 +54,16 @@ def read_assembly(outdir: Path) -> list[SynthesizedStack]:
     if not stacks:
         raise AssemblyError(f"{outdir} holds no CloudFormation stacks")
     return stacks
+
+
+def environment_of(stacks: list[SynthesizedStack]) -> str:
+    """The slug of the one environment `stacks` belong to (their `keystone:env` tag)."""
+    slugs = sorted({stack.tags[ENV_TAG] for stack in stacks if stack.tags.get(ENV_TAG)})
+    if len(slugs) != 1:
+        raise ValueError(f"expected the stacks of exactly one environment, found {slugs or 'none'}")
+    return slugs[0]
+
+
+def purpose(physical_name: str, slug: str) -> str:
+    """`keystone-<slug>-<purpose>` (`environments.model.Environment.resource_name`) -> `<purpose>`."""
+    return physical_name.removeprefix(f"{PROJECT}-{slug}-")

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from costs.assembly import SynthesizedStack
+from costs.assembly import ENV_TAG, PROFILE_TAG, SynthesizedStack, environment_of, purpose
 from costs.assumptions import USAGE, Usage
 from costs.prices import HOURS_PER_MONTH, Price, price
 
@@ -59,10 +59,8 @@ class Estimate:
 
 def estimate(stacks: list[SynthesizedStack], *, region: str | None = None) -> Estimate:
     """The estimate of one environment's stacks, priced in `region` (default: the stacks' own region)."""
-    environments = {stack.tags.get("keystone:env") for stack in stacks if stack.tags.get("keystone:env")}
-    if len(environments) != 1:
-        raise ValueError(f"expected the stacks of exactly one environment, found {sorted(environments) or 'none'}")
-    profile = next(s.tags["keystone:profile"] for s in stacks if "keystone:profile" in s.tags)
+    slug = environment_of(stacks)
+    profile = next(s.tags[PROFILE_TAG] for s in stacks if PROFILE_TAG in s.tags)
     region = region or stacks[0].region
     pricer = _Pricer(region)
     items = [item for stack in stacks for rule in _RULES for item in rule(stack, pricer)]
@@ -74,7 +72,7 @@ def estimate(stacks: list[SynthesizedStack], *, region: str | None = None) -> Es
         for resource in stack.template.get("Resources", {}).values()
         if resource["Type"] not in priced_types
     )
-    return Estimate(environments.pop(), profile, region, items, dict(sorted(unpriced.items())))
+    return Estimate(slug, profile, region, items, dict(sorted(unpriced.items())))
 
 
 class _Pricer:
@@ -122,9 +120,7 @@ def _connectors(stack: SynthesizedStack, pricer: _Pricer) -> Iterator[LineItem]:
         else:
             scaling = capacity["AutoScaling"]
             mcus, workers = scaling.get("McuCount", 1), scaling["MinWorkerCount"]
-        name = str(connector.get("ConnectorName", "connector")).removeprefix(
-            f"keystone-{stack.tags.get('keystone:env')}-"
-        )
+        name = purpose(str(connector.get("ConnectorName", "connector")), stack.tags.get(ENV_TAG, ""))
         yield pricer.hourly(
             stack, f"MSK Connect {name} ({workers} x {mcus} MCU)", mcus * workers, "MCU", "msk_connect.mcu"
         )

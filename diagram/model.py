@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from costs.assembly import SynthesizedStack
+from costs.assembly import SynthesizedStack, environment_of, purpose
 
 PRODUCERS = "external:kafka-producers"
 CSV_DROPS = "external:csv-drops"
@@ -66,7 +66,7 @@ class _Resource:
 
 
 def derive(stacks: list[SynthesizedStack]) -> Architecture:
-    slug = _slug(stacks)
+    slug = environment_of(stacks)
     resources = {
         (stack.name, logical_id): _Resource(stack, logical_id, r["Type"], r.get("Properties", {}))
         for stack in stacks
@@ -107,15 +107,8 @@ def derive(stacks: list[SynthesizedStack]) -> Architecture:
     )
 
 
-def _slug(stacks: list[SynthesizedStack]) -> str:
-    slugs = {stack.tags.get("keystone:env") for stack in stacks} - {None}
-    if len(slugs) != 1:
-        raise ValueError(f"expected the stacks of one environment, found environments {sorted(slugs)}")
-    return slugs.pop()
-
-
 def _purpose(name: str, slug: str) -> str:
-    return _HASH_SUFFIX.sub("", name.removeprefix(f"keystone-{slug}-"))
+    return _HASH_SUFFIX.sub("", purpose(name, slug))
 
 
 def _node(resource: _Resource, slug: str) -> Node | None:
