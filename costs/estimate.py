@@ -86,9 +86,9 @@ class _Pricer:
             per_hour /= HOURS_PER_MONTH
         return LineItem(stack.component, item, quantity, unit, unit_price, per_hour)
 
-    def monthly_usage(self, stack: str, item: str, quantity: float, unit: str, key: str, scale=1.0) -> LineItem:
+    def monthly_usage(self, stack: str, item: str, quantity: float, unit: str, key: str) -> LineItem:
         unit_price = price(self.region, key)
-        return LineItem(stack, item, quantity, unit, unit_price, quantity * scale * unit_price.usd / HOURS_PER_MONTH)
+        return LineItem(stack, item, quantity, unit, unit_price, quantity * unit_price.usd / HOURS_PER_MONTH)
 
 
 def _msk_clusters(stack: SynthesizedStack, pricer: _Pricer) -> Iterator[LineItem]:
@@ -135,16 +135,21 @@ def _mwaa(stack: SynthesizedStack, pricer: _Pricer) -> Iterator[LineItem]:
             yield pricer.hourly(stack, f"MWAA extra workers ({klass})", extra, "workers", f"mwaa.worker.{klass}")
 
 
-def _nat_gateways(stack: SynthesizedStack, pricer: _Pricer) -> Iterator[LineItem]:
-    count = len(stack.resources("AWS::EC2::NatGateway"))
-    if count:
-        yield pricer.hourly(stack, "NAT gateway", count, "gateways", "vpc.nat_gateway")
+# Resources billed by the unit and the hour: (CloudFormation type, line item, unit, price key).
+_PER_RESOURCE = (
+    ("AWS::EC2::NatGateway", "NAT gateway", "gateways", "vpc.nat_gateway"),
+    ("AWS::EC2::EIP", "Public IPv4 address (NAT)", "addresses", "vpc.public_ipv4"),
+    ("AWS::KMS::Key", "KMS customer managed key", "keys", "kms.key"),
+    ("AWS::CloudWatch::Alarm", "CloudWatch alarms", "alarms", "cloudwatch.alarm"),
+    ("AWS::CloudWatch::Dashboard", "CloudWatch dashboard", "dashboards", "cloudwatch.dashboard"),
+)
 
 
-def _public_addresses(stack: SynthesizedStack, pricer: _Pricer) -> Iterator[LineItem]:
-    count = len(stack.resources("AWS::EC2::EIP"))
-    if count:
-        yield pricer.hourly(stack, "Public IPv4 address (NAT)", count, "addresses", "vpc.public_ipv4")
+def _per_resource(stack: SynthesizedStack, pricer: _Pricer) -> Iterator[LineItem]:
+    for resource_type, item, unit, key in _PER_RESOURCE:
+        count = len(stack.resources(resource_type))
+        if count:
+            yield pricer.hourly(stack, item, count, unit, key)
 
 
 def _interface_endpoints(stack: SynthesizedStack, pricer: _Pricer) -> Iterator[LineItem]:
@@ -156,42 +161,20 @@ def _interface_endpoints(stack: SynthesizedStack, pricer: _Pricer) -> Iterator[L
         )
 
 
-def _kms_keys(stack: SynthesizedStack, pricer: _Pricer) -> Iterator[LineItem]:
-    count = len(stack.resources("AWS::KMS::Key"))
-    if count:
-        yield pricer.hourly(stack, "KMS customer managed key", count, "keys", "kms.key")
-
-
-def _cloudwatch(stack: SynthesizedStack, pricer: _Pricer) -> Iterator[LineItem]:
-    alarms = len(stack.resources("AWS::CloudWatch::Alarm"))
-    if alarms:
-        yield pricer.hourly(stack, "CloudWatch alarms", alarms, "alarms", "cloudwatch.alarm")
-    dashboards = len(stack.resources("AWS::CloudWatch::Dashboard"))
-    if dashboards:
-        yield pricer.hourly(stack, "CloudWatch dashboard", dashboards, "dashboards", "cloudwatch.dashboard")
-
-
 _RULES: list[Callable[[SynthesizedStack, _Pricer], Iterator[LineItem]]] = [
     _msk_clusters,
     _msk_serverless,
     _connectors,
     _mwaa,
-    _nat_gateways,
-    _public_addresses,
     _interface_endpoints,
-    _kms_keys,
-    _cloudwatch,
+    _per_resource,
 ]
 _PRICED_TYPES = {
     "AWS::MSK::Cluster",
     "AWS::MSK::ServerlessCluster",
     "AWS::KafkaConnect::Connector",
     "AWS::MWAA::Environment",
-    "AWS::EC2::NatGateway",
-    "AWS::EC2::EIP",
-    "AWS::KMS::Key",
-    "AWS::CloudWatch::Alarm",
-    "AWS::CloudWatch::Dashboard",
+    *(resource_type for resource_type, *_ in _PER_RESOURCE),
 }
 
 
