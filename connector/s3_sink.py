@@ -17,7 +17,7 @@ from contracts import layout
 
 CONNECTOR_CLASS = "keystone.nexus.connect.s3.S3SinkConnector"
 BYTE_ARRAY_CONVERTER = "org.apache.kafka.connect.converters.ByteArrayConverter"
-OBJECT_SUFFIX = ".jsonl.gz"
+OBJECT_SUFFIX = layout.STREAMING_OBJECT_SUFFIX
 # The file name part of every key; {start_offset} is zero-padded to 20 digits by the plugin.
 OBJECT_NAME_TEMPLATE = "{topic}-{partition}-{start_offset}" + OBJECT_SUFFIX
 _OBJECT_NAME_RE = re.compile(

@@ -18,6 +18,9 @@ BATCH_PREFIX = "batch"
 QUARANTINE_PREFIX = "quarantine"
 MANIFEST_PREFIX = "manifests"
 REPLAY_PREFIX = "replay"
+# How Bronze data objects end: the S3 sink's gzipped JSON lines, the batch ingestion's Parquet.
+STREAMING_OBJECT_SUFFIX = ".jsonl.gz"
+BATCH_OBJECT_SUFFIX = ".parquet"
 
 # Hive-style partition keys; Glue partition projection resolves them without crawlers.
 STREAMING_PARTITION_KEYS = ("dt", "hour")

@@ -16,10 +16,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from quality import EXIT_FAILED_EXPECTATIONS
 from quality.batches import FolderReader, ObjectReader, S3Reader, group_keys, read_group
 from quality.suites import suite_for
-
-EXIT_FAILED_EXPECTATIONS = 3
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

@@ -52,10 +52,14 @@ class S3Reader:
 def classify(key: str) -> tuple[TableContract, Kind] | None:
     """(table, kind) of a Bronze data object, or None for anything else (quarantine, manifests, markers)."""
     parts = key.split("/")
-    if key.startswith(layout.BATCH_PREFIX + "/") and key.endswith(".parquet") and len(parts) >= 3:
+    if key.startswith(layout.BATCH_PREFIX + "/") and key.endswith(layout.BATCH_OBJECT_SUFFIX) and len(parts) >= 3:
         table = TABLES.get(parts[1])
         return (table, "batch") if table else None
-    if key.startswith(layout.STREAMING_PREFIX + "/") and key.endswith(".jsonl.gz") and len(parts) >= 3:
+    if (
+        key.startswith(layout.STREAMING_PREFIX + "/")
+        and key.endswith(layout.STREAMING_OBJECT_SUFFIX)
+        and len(parts) >= 3
+    ):
         table = _TABLE_BY_TOPIC.get(parts[1])
         return (table, "stream") if table else None
     return None

@@ -17,13 +17,13 @@ from contracts import layout
 from keystone_dags import processes
 from keystone_dags.settings import Settings
 from keystone_dags.store import ArtifactStore
+from quality import EXIT_FAILED_EXPECTATIONS
 
 VALIDATED_PREFIX = "orchestration/validated"
 DOCS_PREFIX = "data-docs"
 CHECKPOINT_TIMEOUT_S = 30 * 60
-EXIT_FAILED_EXPECTATIONS = 3
 _DATA_PREFIXES = (f"{layout.BATCH_PREFIX}/", f"{layout.STREAMING_PREFIX}/")
-_DATA_SUFFIXES = (".parquet", ".jsonl.gz")
+_DATA_SUFFIXES = (layout.BATCH_OBJECT_SUFFIX, layout.STREAMING_OBJECT_SUFFIX)
 
 
 class QualityCheckFailed(RuntimeError):
