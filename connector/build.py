@@ -47,7 +47,12 @@ def build_plugin(output_dir: Path = DEFAULT_OUTPUT, *, force: bool = False) -> P
         return _artifact(zip_path)
     maven_dir = output_dir / "maven"
     shutil.rmtree(maven_dir, ignore_errors=True)
-    _run_maven(output_dir)
+    run_maven(
+        PLUGIN_SOURCE / "pom.xml",
+        [f"-Dbuild.root={output_dir}", "package"],
+        "build the connector plugin",
+        PluginBuildError,
+    )
     jars = [maven_dir / f"{PLUGIN_NAME}-{PLUGIN_VERSION}.jar", *sorted((maven_dir / "libs").glob("*.jar"))]
     missing = [str(jar) for jar in jars if not jar.is_file()]
     if missing:
@@ -104,15 +109,17 @@ def _artifact(zip_path: Path) -> PluginArtifact:
     return PluginArtifact(zip_path=zip_path, sha256=sha256_of(zip_path), jars=jars)
 
 
-def _run_maven(output_dir: Path) -> None:
+def run_maven(pom: Path, arguments: list[str], what: str, error: type[Exception]) -> None:
+    """Run Maven quietly on `pom`; when it is missing or fails, raise `error` saying it could not do `what`, with the
+    last 40 lines of Maven's output."""
     mvn = shutil.which("mvn")
     if mvn is None:
-        raise PluginBuildError("Maven (mvn) is not on PATH; install it (apt-get install -y maven) and Java 17")
-    command = [mvn, "-B", "-q", "-f", str(PLUGIN_SOURCE / "pom.xml"), f"-Dbuild.root={output_dir}", "package"]
+        raise error(f"Maven (mvn) is not on PATH, needed to {what}; install it (apt-get install -y maven) and Java 17")
+    command = [mvn, "-B", "-q", "-f", str(pom), *arguments]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         tail = "\n".join((result.stdout + result.stderr).splitlines()[-40:])
-        raise PluginBuildError(f"Maven build of the connector plugin failed ({' '.join(command)}):\n{tail}")
+        raise error(f"Maven could not {what} ({' '.join(command)}):\n{tail}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,6 +15,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from connector.build import run_maven
 from localtwin.engines.errors import FetchError, JavaNotFound
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -32,23 +33,19 @@ def kafka_libs(version: str = KAFKA_VERSION, cache_dir: Path = DEFAULT_CACHE) ->
     marker = target / _MARKER
     if marker.is_file() and marker.read_text().strip() == stamp and any(libs.glob("kafka_2.13-*.jar")):
         return libs
-    mvn = shutil.which("mvn")
-    if mvn is None:
-        raise FetchError("Maven (mvn) is not on PATH; install it (apt-get install -y maven) to fetch Kafka")
     cache_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".kafka-{version}-", dir=cache_dir))
     try:
-        command = [
-            mvn, "-B", "-q", "-f", str(KAFKA_POM), "dependency:copy-dependencies",
-            f"-Dkafka.version={version}", "-DincludeScope=runtime", f"-DoutputDirectory={staging / 'libs'}",
-        ]  # fmt: skip
-        result = subprocess.run(command, capture_output=True, text=True, check=False)
-        if result.returncode != 0:
-            tail = "\n".join((result.stdout + result.stderr).splitlines()[-40:])
-            raise FetchError(
-                f"Maven could not fetch Apache Kafka {version} from Maven Central ({' '.join(command)}); "
-                f"check the version exists and Maven Central is reachable:\n{tail}"
-            )
+        run_maven(
+            KAFKA_POM,
+            [
+                "dependency:copy-dependencies", f"-Dkafka.version={version}", "-DincludeScope=runtime",
+                f"-DoutputDirectory={staging / 'libs'}",
+            ],
+            f"fetch Apache Kafka {version} from Maven Central (check that the version exists and Maven Central is "
+            "reachable)",
+            FetchError,
+        )  # fmt: skip
         (staging / _MARKER).write_text(stamp + "\n")
         shutil.rmtree(target, ignore_errors=True)
         staging.replace(target)
