@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from environments.profiles import AVAILABILITY_ZONES
-from stacks.constructs.retention import log_retention
+from stacks.constructs.retention import log_group
 
 # MSK brokers accept IAM-authenticated TLS clients on this port.
 MSK_IAM_PORT = 9098
@@ -40,11 +39,8 @@ class NetworkStack(cdk.Stack):
             gateway_endpoints={"S3": ec2.GatewayVpcEndpointOptions(service=ec2.GatewayVpcEndpointAwsService.S3)},
             restrict_default_security_group=True,
         )
-        flow_log_group = logs.LogGroup(
-            self,
-            "FlowLogs",
-            retention=log_retention(log_retention_days),
-            removal_policy=cdk.RemovalPolicy.DESTROY if destroy_logs_on_teardown else cdk.RemovalPolicy.RETAIN,
+        flow_log_group = log_group(
+            self, "FlowLogs", retention_days=log_retention_days, destroy_on_teardown=destroy_logs_on_teardown
         )
         self.vpc.add_flow_log("FlowLog", destination=ec2.FlowLogDestination.to_cloud_watch_logs(flow_log_group))
 

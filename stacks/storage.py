@@ -10,6 +10,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from stacks.constructs.lake_bucket import LakeBucket
+from stacks.constructs.retention import removal_policy
 
 
 class StorageStack(cdk.Stack):
@@ -27,7 +28,7 @@ class StorageStack(cdk.Stack):
         **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        removal = cdk.RemovalPolicy.DESTROY if destroy_data_on_teardown else cdk.RemovalPolicy.RETAIN
+        removal = removal_policy(destroy_data_on_teardown)
 
         self.key = kms.Key(
             self,

@@ -5,14 +5,13 @@ from __future__ import annotations
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_msk as msk
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from environments.profiles import MskSettings
 from stacks.compliance import AWS_CUSTOM_RESOURCE_SINGLETON, acknowledge_framework_function
-from stacks.constructs.retention import log_retention
+from stacks.constructs.retention import log_group
 
 SERVER_PROPERTIES = {
     # Topics exist because the stack created them, never because a client mistyped a name.
@@ -45,11 +44,8 @@ class KafkaCluster(Construct):
             kafka_versions_list=[settings.kafka_version],
             server_properties="\n".join(f"{key}={value}" for key, value in SERVER_PROPERTIES.items()),
         )
-        broker_logs = logs.LogGroup(
-            self,
-            "BrokerLogs",
-            retention=log_retention(log_retention_days),
-            removal_policy=cdk.RemovalPolicy.DESTROY if destroy_on_teardown else cdk.RemovalPolicy.RETAIN,
+        broker_logs = log_group(
+            self, "BrokerLogs", retention_days=log_retention_days, destroy_on_teardown=destroy_on_teardown
         )
         self.cluster = msk.CfnCluster(
             self,

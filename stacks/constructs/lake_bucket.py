@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import aws_cdk as cdk
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
+
+from stacks.constructs.retention import removal_policy
 
 
 class LakeBucket(Construct):
@@ -39,6 +40,6 @@ class LakeBucket(Construct):
             server_access_logs_prefix=f"{bucket_name}/",
             versioned=versioned,
             lifecycle_rules=list(lifecycle_rules),
-            removal_policy=cdk.RemovalPolicy.DESTROY if destroy_on_teardown else cdk.RemovalPolicy.RETAIN,
+            removal_policy=removal_policy(destroy_on_teardown),
             auto_delete_objects=destroy_on_teardown,
         )

@@ -18,12 +18,11 @@ from pathlib import Path
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from stacks.compliance import acknowledge, acknowledge_managed_policy
-from stacks.constructs.retention import log_retention
+from stacks.constructs.retention import log_group
 from stacks.synth_context import REPO_ROOT
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12
@@ -127,12 +126,12 @@ class PythonFunction(Construct):
         dead_letter_queue: sqs.IQueue | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.log_group = logs.LogGroup(
+        self.log_group = log_group(
             self,
             "Logs",
-            log_group_name=f"/aws/lambda/{function_name}",
-            retention=log_retention(log_retention_days),
-            removal_policy=cdk.RemovalPolicy.DESTROY if destroy_logs_on_teardown else cdk.RemovalPolicy.RETAIN,
+            name=f"/aws/lambda/{function_name}",
+            retention_days=log_retention_days,
+            destroy_on_teardown=destroy_logs_on_teardown,
         )
         self.function = lambda_.Function(
             self,

@@ -10,7 +10,6 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kafkaconnect as kafkaconnect
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
@@ -20,7 +19,7 @@ from contracts import layout
 from environments.profiles import ConnectCapacity
 from stacks.compliance import acknowledge_wildcards
 from stacks.constructs.kafka_cluster import KafkaCluster
-from stacks.constructs.retention import log_retention
+from stacks.constructs.retention import log_group
 
 KAFKA_CONNECT_VERSION = "3.7.x"
 
@@ -44,7 +43,6 @@ class S3SinkConnector(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         stack = cdk.Stack.of(self)
-        removal = cdk.RemovalPolicy.DESTROY if destroy_on_teardown else cdk.RemovalPolicy.RETAIN
 
         plugin_zip = s3_assets.Asset(self, "PluginZip", path=str(build_plugin().zip_path))
         plugin = kafkaconnect.CfnCustomPlugin(
@@ -65,8 +63,8 @@ class S3SinkConnector(Construct):
             name=f"{connector_name}-worker",
             properties_file_content=base64.b64encode(properties.encode()).decode(),
         )
-        worker_logs = logs.LogGroup(
-            self, "WorkerLogs", retention=log_retention(log_retention_days), removal_policy=removal
+        worker_logs = log_group(
+            self, "WorkerLogs", retention_days=log_retention_days, destroy_on_teardown=destroy_on_teardown
         )
 
         self.role = iam.Role(
