@@ -125,3 +125,8 @@ def test_the_janitor_reads_the_tags_and_stack_names_the_app_writes(branch: str, 
     assert (record.slug, stack.env) == (environment.slug, environment.slug)
     assert stack.is_ephemeral is ephemeral
     assert stack.expires_at == environment.expires_at
+
+
+def test_a_malformed_setting_is_named_in_the_error() -> None:
+    with pytest.raises(ValueError, match=r"SWEEP_LOOKBACK_DAYS='a week' is not a number \(int\)"):
+        settings_from_environment({"SWEEP_LOOKBACK_DAYS": "a week"})

@@ -17,9 +17,17 @@ from lambdas.janitor.teardown import Clients, Janitor, Settings
 def settings_from_environment(environ: dict[str, str]) -> Settings:
     return Settings(
         cloudformation_role_arn=environ.get("CLOUDFORMATION_ROLE_ARN") or None,
-        sweep_lookback=timedelta(days=int(environ.get("SWEEP_LOOKBACK_DAYS", "7"))),
-        poll_seconds=float(environ.get("POLL_SECONDS", "30")),
+        sweep_lookback=timedelta(days=_number(environ, "SWEEP_LOOKBACK_DAYS", "7", int)),
+        poll_seconds=_number(environ, "POLL_SECONDS", "30", float),
     )
+
+
+def _number(environ: dict[str, str], name: str, default: str, kind: type[int] | type[float]) -> float:
+    text = environ.get(name, default)
+    try:
+        return kind(text)
+    except ValueError:
+        raise ValueError(f"environment variable {name}={text!r} is not a number ({kind.__name__})") from None
 
 
 def handler(event: dict, context: Any) -> dict:
