@@ -40,16 +40,17 @@ def setting(given: str | None, option: str, parse: Callable[[str], T], env: str 
 
     `parse` raises `ValueError` saying what is wrong; it becomes a `BadSetting` naming where the value came from.
     """
-    if given is not None:
-        name, text = option, given
-    elif env and os.environ.get(env):
-        name, text = env, os.environ[env]
-    else:
-        name, text = option, default
+    name = setting_name(given, option, env)
+    text = given if given is not None else os.environ.get(env or "") or default
     try:
         return parse(text)
     except ValueError as error:
         raise BadSetting(name, text, str(error)) from error
+
+
+def setting_name(given: str | None, option: str, env: str | None = None) -> str:
+    """How the user set it: the option when given, else the environment variable when set, else the option."""
+    return env if given is None and env and os.environ.get(env) else option
 
 
 def positive_int(text: str) -> int:
@@ -59,8 +60,11 @@ def positive_int(text: str) -> int:
     return value
 
 
-def integer(text: str) -> int:
-    return _integer(text, "an integer")
+def non_negative_int(text: str) -> int:
+    value = _integer(text, "an integer, 0 or more")
+    if value < 0:
+        raise ValueError("must be an integer, 0 or more")
+    return value
 
 
 def positive_number(text: str) -> float:
