@@ -41,19 +41,25 @@ def test_automatic_topic_creation_is_off(feature_env):
     assert SERVER_PROPERTIES["auto.create.topics.enable"] == "false"
 
 
-def test_topics_are_created_by_a_vpc_custom_resource(feature_env):
-    template = feature_env.template("Streaming")
-    topics = _one(template, "Custom::KafkaTopics")
-    assert [topic["Name"] for topic in topics["Topics"]] == TOPICS
-    assert {topic["Partitions"] for topic in topics["Topics"]} == {feature_env.environment.profile.msk.topic_partitions}
-    assert "Fn::GetAtt" in topics["BootstrapServers"]  # from the GetBootstrapBrokers lookup, not a constant
-    admin = [
-        fn["Properties"]
-        for fn in template.find_resources("AWS::Lambda::Function").values()
-        if fn["Properties"].get("FunctionName") == feature_env.environment.resource_name("kafka-topics")
-    ]
-    assert len(admin) == 1 and "VpcConfig" in admin[0]
-    assert admin[0]["Handler"] == "lambdas.kafka_admin.handler.handler"
+def test_topics_are_msk_topic_resources_of_this_cluster(feature_env):
+    """AWS::MSK::Topic (MSK's topic API) serves provisioned clusters on Kafka 3.6.0 or later
+    (https://docs.aws.amazon.com/msk/latest/developerguide/msk-topic-operations-information.html)."""
+    template = feature_env.template("Streaming").to_json()
+    (cluster_id,) = [k for k, r in template["Resources"].items() if r["Type"] == "AWS::MSK::Cluster"]
+    settings = feature_env.environment.profile.msk
+    assert tuple(int(part) for part in settings.kafka_version.split(".")[:2]) >= (3, 6)
+    topics = [r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::MSK::Topic"]
+    assert sorted(topic["TopicName"] for topic in topics) == sorted(TOPICS)
+    for topic in topics:
+        assert topic["ClusterArn"] == {"Fn::GetAtt": [cluster_id, "Arn"]}
+        assert (topic["PartitionCount"], topic["ReplicationFactor"]) == (
+            settings.topic_partitions,
+            settings.topic_replication_factor,
+        )
+    # The sink subscribes to topics that must exist: auto-creation is off.
+    (connector,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::KafkaConnect::Connector"]
+    topic_ids = {k for k, r in template["Resources"].items() if r["Type"] == "AWS::MSK::Topic"}
+    assert topic_ids <= set(connector["DependsOn"])
 
 
 def test_bootstrap_brokers_come_from_the_msk_api(feature_env):

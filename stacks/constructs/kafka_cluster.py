@@ -11,6 +11,7 @@ from constructs import Construct
 
 from environments.profiles import MskSettings
 from stacks.compliance import AWS_CUSTOM_RESOURCE_SINGLETON, acknowledge_framework_function
+from stacks.constructs.content_name import named_by_content
 from stacks.constructs.retention import log_group
 
 SERVER_PROPERTIES = {
@@ -37,10 +38,11 @@ class KafkaCluster(Construct):
         destroy_on_teardown: bool,
     ) -> None:
         super().__init__(scope, construct_id)
+        # The Kafka versions are create-only; the server properties are updated in place as a new revision.
         configuration = msk.CfnConfiguration(
             self,
             "Configuration",
-            name=f"{cluster_name}-config",
+            name=named_by_content(f"{cluster_name}-config", settings.kafka_version),
             kafka_versions_list=[settings.kafka_version],
             server_properties="\n".join(f"{key}={value}" for key, value in SERVER_PROPERTIES.items()),
         )
@@ -69,7 +71,9 @@ class KafkaCluster(Construct):
                 encryption_at_rest=msk.CfnCluster.EncryptionAtRestProperty(data_volume_kms_key_id=key.key_arn),
                 encryption_in_transit=msk.CfnCluster.EncryptionInTransitProperty(client_broker="TLS", in_cluster=True),
             ),
-            configuration_info=msk.CfnCluster.ConfigurationInfoProperty(arn=configuration.attr_arn, revision=1),
+            configuration_info=msk.CfnCluster.ConfigurationInfoProperty(
+                arn=configuration.attr_arn, revision=configuration.attr_latest_revision_revision
+            ),
             logging_info=msk.CfnCluster.LoggingInfoProperty(
                 broker_logs=msk.CfnCluster.BrokerLogsProperty(
                     cloud_watch_logs=msk.CfnCluster.CloudWatchLogsProperty(

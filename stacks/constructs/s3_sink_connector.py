@@ -18,6 +18,7 @@ from connector.s3_sink import S3SinkSettings, connector_config, worker_propertie
 from contracts import layout
 from environments.profiles import ConnectCapacity
 from stacks.compliance import acknowledge_wildcards
+from stacks.constructs.content_name import named_by_content
 from stacks.constructs.kafka_cluster import KafkaCluster
 from stacks.constructs.retention import log_group
 
@@ -60,7 +61,7 @@ class S3SinkConnector(Construct):
         worker = kafkaconnect.CfnWorkerConfiguration(
             self,
             "WorkerConfiguration",
-            name=f"{connector_name}-worker",
+            name=named_by_content(f"{connector_name}-worker", properties),
             properties_file_content=base64.b64encode(properties.encode()).decode(),
         )
         worker_logs = log_group(
@@ -175,6 +176,8 @@ class S3SinkConnector(Construct):
             service_execution_role_arn=self.role.role_arn,
         )
         self.connector.node.add_dependency(self.role)
+        # Kafka Connect's sink consumer group; the connector keeps its name (CloudFormation deletes a connector
+        # before it creates its replacement), so a replaced connector resumes from the group's committed offsets.
         self.consumer_group = f"connect-{connector_name}"
 
 
