@@ -3,6 +3,9 @@
 import base64
 import json
 
+import pytest
+from moto.iam.access_control import IAMPolicy, PermissionResult
+
 from connector.s3_sink import connector_config, resolve_key
 from contracts import STREAMED_TABLES, layout
 from stacks.constructs.kafka_cluster import SERVER_PROPERTIES
@@ -143,3 +146,80 @@ def test_cloud_producer_replays_only_from_the_landing_replay_prefix(feature_env)
     assert f"{env.bucket_name('landing')}/replay/*" in policies
     assert f"{env.bucket_name('landing')}/*" not in policies
     assert "kafka-cluster:WriteDataIdempotently" in policies
+
+
+CLUSTER_UUID = "6f1c2a3b-0d4e-4f5a-9b8c-7d6e5f4a3b2c-2"
+CONNECTOR_ID = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d-3"
+
+
+def _connector_policy(synthesized) -> tuple[list[dict], str, str]:
+    """The connector role's Kafka statements, with the cluster ARN resolved as MSK would make it."""
+    template = synthesized.template("Streaming").to_json()
+    env = synthesized.environment
+    (cluster_id,) = [k for k, r in template["Resources"].items() if r["Type"] == "AWS::MSK::Cluster"]
+    prefix = f"arn:aws:kafka:{env.region}:{env.account}"
+    cluster_name = env.resource_name("kafka")
+    cluster_arn = f"{prefix}:cluster/{cluster_name}/{CLUSTER_UUID}"
+    (policy,) = [
+        r["Properties"]["PolicyDocument"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::IAM::Policy" and "ExecutionRole" in json.dumps(r["Properties"]["Roles"])
+    ]
+    statements = json.loads(
+        json.dumps(policy["Statement"]).replace(
+            json.dumps({"Fn::GetAtt": [cluster_id, "Arn"]}), json.dumps(cluster_arn)
+        )
+    )
+    kafka = [s for s in statements if any(a.startswith("kafka-cluster:") for a in _list(s["Action"]))]
+    assert "Fn::" not in json.dumps(kafka), kafka
+    return kafka, prefix, f"{cluster_name}/{CLUSTER_UUID}"
+
+
+def _list(value):
+    return value if isinstance(value, list) else [value]
+
+
+def _allows(statements: list[dict], action: str, resource: str) -> bool:
+    document = json.dumps({"Version": "2012-10-17", "Statement": statements})
+    return IAMPolicy(document).is_action_permitted(action, resource) == PermissionResult.PERMITTED
+
+
+@pytest.mark.parametrize("kind", ["configs", "offsets", "status"])
+def test_connector_role_reaches_the_internal_topics_under_both_documented_names(feature_env, kind):
+    """MSK Connect's own pages disagree on the prefix of the topics it creates per connector:
+    "State management of Amazon MSK Connect applications" (msk-connect-state-management.html) names them
+    __msk_connect_<configs|status|offsets>_<connector>_<id>; "Manage source connector offsets"
+    (msk-connect-manage-connector-offsets.html) and the service execution role example
+    (msk-connect-service-execution-role.html) use __amazon_msk_connect_. The role must allow both."""
+    statements, prefix, cluster = _connector_policy(feature_env)
+    connector = feature_env.environment.resource_name("bronze-sink")
+    for internal in (
+        f"__amazon_msk_connect_{kind}_{connector}_{CONNECTOR_ID}",
+        f"__msk_connect_{kind}_{connector}_{CONNECTOR_ID}",
+    ):
+        topic = f"{prefix}:topic/{cluster}/{internal}"
+        for action in (
+            "kafka-cluster:CreateTopic",
+            "kafka-cluster:DescribeTopic",
+            "kafka-cluster:ReadData",
+            "kafka-cluster:WriteData",
+        ):
+            assert _allows(statements, action, topic), (action, topic)
+        group = f"{prefix}:group/{cluster}/{internal}"
+        for action in ("kafka-cluster:AlterGroup", "kafka-cluster:DescribeGroup"):
+            assert _allows(statements, action, group), (action, group)
+
+
+def test_connector_role_consumes_its_topics_as_its_own_group_only(feature_env):
+    statements, prefix, cluster = _connector_policy(feature_env)
+    connector = feature_env.environment.resource_name("bronze-sink")
+    assert _allows(statements, "kafka-cluster:Connect", f"{prefix}:cluster/{cluster}")
+    for topic in TOPICS:
+        assert _allows(statements, "kafka-cluster:ReadData", f"{prefix}:topic/{cluster}/{topic}")
+        assert not _allows(statements, "kafka-cluster:WriteData", f"{prefix}:topic/{cluster}/{topic}")
+    # Kafka Connect's sink consumer group is connect-<connector name>.
+    assert _allows(statements, "kafka-cluster:AlterGroup", f"{prefix}:group/{cluster}/connect-{connector}")
+    assert not _allows(statements, "kafka-cluster:AlterGroup", f"{prefix}:group/{cluster}/connect-other")
+    assert not _allows(statements, "kafka-cluster:ReadData", f"{prefix}:topic/{cluster}/olist.other.v1")
+    other_cluster = f"{prefix}:topic/keystone-other-kafka/{CLUSTER_UUID}/__amazon_msk_connect_offsets_x"
+    assert not _allows(statements, "kafka-cluster:WriteData", other_cluster)
