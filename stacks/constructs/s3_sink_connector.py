@@ -68,8 +68,13 @@ class S3SinkConnector(Construct):
             name=named_by_content(f"{connector_name}-worker", properties),
             properties_file_content=base64.b64encode(properties.encode()).decode(),
         )
+        # MSK Connect adds its log group to the account's 5,120-character log resource policy unless it is vended.
         worker_logs = log_group(
-            self, "WorkerLogs", retention_days=log_retention_days, destroy_on_teardown=destroy_on_teardown
+            self,
+            "WorkerLogs",
+            name=f"/aws/vendedlogs/kafkaconnect/{connector_name}",
+            retention_days=log_retention_days,
+            destroy_on_teardown=destroy_on_teardown,
         )
 
         self.role = iam.Role(
