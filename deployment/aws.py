@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import boto3
+import botocore.session
+from botocore.credentials import CredentialProvider, RefreshableCredentials
 
 from lambdas.janitor.records import TAG_ENV
 from stacks.synth_context import REPO_ROOT
@@ -31,18 +33,39 @@ def bootstrap_qualifier() -> str:
 
 
 def reader_session() -> boto3.Session:
-    """A session as `cdk-<qualifier>-lookup-role-<account>-<region>`, assumed with the caller's credentials."""
+    """A session as `cdk-<qualifier>-lookup-role-<account>-<region>`, assumed with the caller's credentials.
+
+    A role assumed with a role's credentials lasts at most an hour (IAM role chaining), shorter than a wait for a
+    stack: the credentials are assumed again before they expire.
+    """
     base = boto3.Session()
-    identity = base.client("sts").get_caller_identity()
+    sts = base.client("sts")
+    identity = sts.get_caller_identity()
     partition, account, region = identity["Arn"].split(":")[1], identity["Account"], base.region_name
     role = f"arn:{partition}:iam::{account}:role/cdk-{bootstrap_qualifier()}-lookup-role-{account}-{region}"
-    credentials = base.client("sts").assume_role(RoleArn=role, RoleSessionName="keystone-make")["Credentials"]
-    return boto3.Session(
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-        region_name=region,
-    )
+    session = botocore.session.get_session()
+    session.get_component("credential_provider").insert_before("env", _AssumedRole(sts, role))
+    return boto3.Session(botocore_session=session, region_name=region)
+
+
+class _AssumedRole(CredentialProvider):
+    METHOD = CANONICAL_NAME = "keystone-lookup-role"
+
+    def __init__(self, sts, role_arn: str) -> None:
+        super().__init__()
+        self._sts, self._role_arn = sts, role_arn
+
+    def load(self) -> RefreshableCredentials:
+        return RefreshableCredentials.create_from_metadata(self._fetch(), self._fetch, self.METHOD)
+
+    def _fetch(self) -> dict[str, str]:
+        credentials = self._sts.assume_role(RoleArn=self._role_arn, RoleSessionName="keystone-make")["Credentials"]
+        return {
+            "access_key": credentials["AccessKeyId"],
+            "secret_key": credentials["SecretAccessKey"],
+            "token": credentials["SessionToken"],
+            "expiry_time": credentials["Expiration"].isoformat(),
+        }
 
 
 def environment_stacks(cloudformation, slug: str) -> list[LiveStack]:

@@ -16,6 +16,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from deployment.aws import reader_session
 from deployment.resume import CannotResume, settle
 
 REGION = "us-east-1"
@@ -107,3 +108,14 @@ def test_the_wait_is_bounded(account):
     with pytest.raises(CannotResume, match=r"Keystone-feat-x-Streaming \(UPDATE_IN_PROGRESS\) still in progress"):
         account.settle(limit=timedelta(minutes=10), poll_seconds=60)
     assert sum(account.slept) == 600
+
+
+def test_make_reads_aws_through_cdks_lookup_role(account, monkeypatch):
+    # The CI role may only assume CDK's bootstrap roles (docs/deploying.md); the lookup role is the read-only one.
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+
+    session = reader_session()
+
+    arn = session.client("sts").get_caller_identity()["Arn"]
+    assert ":assumed-role/cdk-hnb659fds-lookup-role-123456789012-us-east-1/" in arn
+    assert session.get_credentials().method == "keystone-lookup-role"  # refreshed: chained sessions last an hour
