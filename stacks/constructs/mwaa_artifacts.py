@@ -23,7 +23,7 @@ from aws_cdk import aws_s3_deployment as s3deploy
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
-from localtwin.airflow import dbt_parse
+from dbt_project.scripts.manifest import parse_manifest
 from stacks.compliance import (
     AWS_CUSTOM_RESOURCE_SINGLETON,
     acknowledge,
@@ -76,7 +76,7 @@ def dbt_manifest() -> Path:
         digest.update(path.relative_to(project).as_posix().encode() + b"\0" + path.read_bytes())
     cached = STAGING_DIR / f"dbt-manifest-{digest.hexdigest()[:16]}"
     if not (cached / "manifest.json").is_file():
-        dbt_parse(project, cached)
+        parse_manifest(project, cached)
     return cached / "manifest.json"
 
 
