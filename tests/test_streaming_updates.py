@@ -21,7 +21,7 @@ from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
 import environments.model
 import stacks.constructs.s3_sink_connector as sink_module
-from connector.s3_sink import connector_config, worker_properties
+from connector.s3_sink import connector_config, worker_properties_file
 from environments.profiles import EPHEMERAL, Profile
 from stacks.application import create_app
 from stacks.constructs import kafka_cluster
@@ -113,7 +113,9 @@ def after_settings_change(tmp_path_factory) -> Iterator[dict]:
             "connector_config",
             lambda settings: connector_config(dataclasses.replace(settings, rotate_interval_ms=120_000)),
         )
-        patch.setattr(sink_module, "worker_properties", lambda: worker_properties(offset_flush_interval_ms=30_000))
+        patch.setattr(
+            sink_module, "worker_properties_file", lambda: worker_properties_file(offset_flush_interval_ms=30_000)
+        )
         patch.setitem(kafka_cluster.SERVER_PROPERTIES, "log.retention.hours", "72")
         msk = dataclasses.replace(EPHEMERAL.msk, topic_partitions=4)
         yield _synth_streaming(dataclasses.replace(EPHEMERAL, msk=msk), tmp_path_factory.mktemp("cdk.out"))

@@ -14,7 +14,7 @@ from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
 from connector.build import PLUGIN_NAME, build_plugin
-from connector.s3_sink import S3SinkSettings, connector_config, worker_properties
+from connector.s3_sink import S3SinkSettings, connector_config, worker_properties_file
 from contracts import layout
 from environments.profiles import ConnectCapacity
 from stacks.compliance import acknowledge_wildcards
@@ -61,7 +61,7 @@ class S3SinkConnector(Construct):
                 )
             ),
         )
-        properties = "\n".join(f"{name}={value}" for name, value in worker_properties().items())
+        properties = worker_properties_file()
         worker = kafkaconnect.CfnWorkerConfiguration(
             self,
             "WorkerConfiguration",
