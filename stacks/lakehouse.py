@@ -170,7 +170,7 @@ def build_lakehouse(scope: Construct, env: Environment) -> Lakehouse:
         env.stack_name("Monitoring"),
         dashboard_name=env.resource_name("lakehouse"),
         alert_topic_name=env.resource_name("alerts"),
-        alert_email=profile.alert_email,
+        alert_email=env.alert_email,
         key=storage.key,
         resources=MonitoredResources(
             kafka_cluster=env.resource_name("kafka"),
