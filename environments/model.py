@@ -35,10 +35,6 @@ class Environment:
     # Who the alert topic e-mails (one subscription); None leaves the topic without subscribers.
     alert_email: str | None
 
-    @property
-    def is_ephemeral(self) -> bool:
-        return self.profile.name == "ephemeral"
-
     def stack_name(self, component: str) -> str:
         return f"Keystone-{self.slug}-{component}"
 

@@ -11,6 +11,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from stacks.constructs.lake_bucket import LakeBucket
+from stacks.constructs.mwaa_artifacts import artifacts_lifecycle_rules
 from stacks.constructs.retention import removal_policy
 
 
@@ -84,13 +85,7 @@ class StorageStack(cdk.Stack):
                 )
             ],
         )
-        self.artifacts = lake_bucket(
-            "artifacts",
-            versioned=True,
-            lifecycle_rules=[
-                s3.LifecycleRule(id="expire-old-artifact-versions", noncurrent_version_expiration=cdk.Duration.days(30))
-            ],
-        )
+        self.artifacts = lake_bucket("artifacts", versioned=True, lifecycle_rules=artifacts_lifecycle_rules())
 
     def _allow_service_principals(self, airflow_environment_name: str, alert_topic_name: str) -> None:
         """The two services that call KMS as themselves, not with a role's credentials, get a statement each.
