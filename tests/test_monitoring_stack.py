@@ -6,8 +6,7 @@ import pytest
 from aws_cdk.assertions import Template
 
 from contracts import STREAMED_TABLES
-from environments import EnvironmentError, resolve_environment
-from stacks.application import ALERT_EMAIL_VARIABLE, create_app
+from stacks.application import create_app
 from tests.fixtures.policies import Request, Resolver, deployed_attributes, evaluate
 from tests.fixtures.synth import FEATURE_BRANCH, SYNTH_TIME
 
@@ -168,7 +167,7 @@ def test_alert_topic_lets_this_accounts_alarms_publish_over_tls_only(which, requ
     assert evaluate(policy, _alarm_publishes(synthesized, over_tls=True, account="222222222222")) == "ImplicitDeny"
 
 
-# --- The alert e-mail comes from the environment's deploy settings --------------------------------------------
+# --- The alert e-mail comes with the deploy (from its variable: tests/test_deployment_branch.py) --------------
 
 ALERT_EMAIL = "oncall@example.com"
 
@@ -183,19 +182,3 @@ def test_alert_email_from_context_subscribes_to_the_alert_topic(tmp_path):
     assert [s["Properties"]["Endpoint"] for s in subscriptions.values()] == [ALERT_EMAIL]
     (topic,) = template.find_resources("AWS::SNS::Topic")
     assert next(iter(subscriptions.values()))["Properties"]["TopicArn"] == {"Ref": topic}
-
-
-def test_alert_email_from_the_environment_variable_reaches_the_environment(tmp_path, monkeypatch):
-    monkeypatch.setenv(ALERT_EMAIL_VARIABLE, ALERT_EMAIL)
-    _app, environment, _lakehouse = create_app({"branch": FEATURE_BRANCH}, outdir=str(tmp_path), now=SYNTH_TIME)
-    assert environment.alert_email == ALERT_EMAIL
-    _app, environment, _lakehouse = create_app(
-        {"branch": FEATURE_BRANCH, "alert_email": "other@example.com"}, outdir=str(tmp_path), now=SYNTH_TIME
-    )
-    assert environment.alert_email == "other@example.com"  # context wins
-
-
-@pytest.mark.parametrize("address", ["oncall", "on call@example.com", "oncall@example", "a@b@example.com"])
-def test_a_malformed_alert_email_is_refused_before_synth(address):
-    with pytest.raises(EnvironmentError, match=f"alert_email '{address}' is not an e-mail address"):
-        resolve_environment(FEATURE_BRANCH, alert_email=address)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from stacks.application import ALERT_EMAIL_VARIABLE
+from deployment.branch import ALERT_EMAIL_VARIABLE
 
 REPO = Path(__file__).resolve().parent.parent
 WORKFLOWS = REPO / ".github" / "workflows"
@@ -109,7 +109,7 @@ def test_one_deployment_at_a_time_per_branch():
 
 
 def test_deploys_take_the_alert_email_from_the_github_environment():
-    # stacks/application.py reads it; the job's `environment` picks production's or ephemeral's value.
+    # deployment/branch.py reads it; the job's `environment` picks production's or ephemeral's value.
     deploy = _workflow("deploy.yml")["jobs"]["deploy"]
     assert deploy["env"][ALERT_EMAIL_VARIABLE] == "${{ vars." + ALERT_EMAIL_VARIABLE + " }}"
 
