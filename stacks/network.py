@@ -46,7 +46,7 @@ class NetworkStack(cdk.Stack):
 
         self.msk_security_group = self._security_group("Msk", "MSK brokers: IAM/TLS clients only")
         self.connect_security_group = self._security_group("Connect", "MSK Connect workers")
-        self.lambda_security_group = self._security_group("Lambda", "Lambdas inside the VPC (producer, topic admin)")
+        self.lambda_security_group = self._security_group("Lambda", "Lambdas inside the VPC (the producer)")
         self.mwaa_security_group = self._security_group("Mwaa", "MWAA scheduler, workers and webserver")
         # MWAA's components talk to each other on any port; AWS documents a self-referencing rule.
         self.mwaa_security_group.add_ingress_rule(self.mwaa_security_group, ec2.Port.all_traffic(), "MWAA internal")

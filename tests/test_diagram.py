@@ -67,7 +67,3 @@ def test_nodes_are_grouped_by_stack_and_carry_no_environment_slug(model, feature
     text = json.dumps(model)
     assert "keystone-" not in text
     assert feature_env.environment.slug not in text
-
-
-def test_the_readme_shows_the_diagram():
-    assert "docs/architecture.svg" in (REPO_ROOT / "README.md").read_text()

@@ -1,7 +1,5 @@
 """Network: two AZs, NAT count from the profile, flow logs, S3 endpoint, least-open security groups."""
 
-from aws_cdk.assertions import Match
-
 from stacks.network import MSK_IAM_PORT
 
 
@@ -44,8 +42,19 @@ def test_security_groups_do_not_allow_all_outbound(feature_env):
             assert not (rule.get("CidrIp") == "0.0.0.0/0" and rule.get("IpProtocol") == "-1"), group
 
 
-def test_mwaa_security_group_references_itself(feature_env):
-    feature_env.template("Network").has_resource_properties(
-        "AWS::EC2::SecurityGroupIngress",
-        {"IpProtocol": "-1", "GroupId": Match.any_value(), "SourceSecurityGroupId": Match.any_value()},
-    )
+def test_mwaa_security_group_admits_only_itself(feature_env):
+    """MWAA needs a self-referencing rule that admits all traffic between its own components ("Security in your VPC
+    on Amazon MWAA", https://docs.aws.amazon.com/mwaa/latest/userguide/vpc-security.html); nothing else may reach it."""
+    template = feature_env.template("Network")
+    groups = template.find_resources("AWS::EC2::SecurityGroup")
+    (mwaa,) = [name for name in groups if name.startswith("MwaaSecurityGroup")]
+    into_mwaa = [
+        rule["Properties"]
+        for rule in template.find_resources("AWS::EC2::SecurityGroupIngress").values()
+        if rule["Properties"]["GroupId"] == {"Fn::GetAtt": [mwaa, "GroupId"]}
+    ]
+    inline = groups[mwaa]["Properties"].get("SecurityGroupIngress", [])
+    assert inline == []
+    assert [(rule["IpProtocol"], rule["SourceSecurityGroupId"]) for rule in into_mwaa] == [
+        ("-1", {"Fn::GetAtt": [mwaa, "GroupId"]})
+    ]
