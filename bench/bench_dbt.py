@@ -57,9 +57,9 @@ def write_bronze(csv_dir: Path, bronze: Path) -> dict[str, int]:
     by_topic: dict[str, list[bytes]] = defaultdict(list)
     for event in loaded.events:
         by_topic[event.topic].append(event.value)
-    partition = f"dt={ARRIVAL:%Y-%m-%d}/hour={ARRIVAL:%H}"
+    partition = layout.partition_path(layout.STREAMING_PARTITIONS, ARRIVAL)
     for topic, values in by_topic.items():
-        directory = bronze / layout.streaming_table_prefix(topic) / partition
+        directory = bronze / (layout.streaming_table_prefix(topic) + partition)
         directory.mkdir(parents=True, exist_ok=True)
         for start in range(0, len(values), EVENTS_PER_FILE):
             with gzip.open(directory / f"{topic}+0+{start:010d}.jsonl.gz", "wb", compresslevel=6) as stream:

@@ -51,10 +51,10 @@ class S3SinkSettings:
 
 
 def key_template() -> str:
-    """The plugin's `s3.key.template`, derived from the Bronze streaming layout in `contracts.layout`."""
-    location = layout.streaming_projection_template("{topic}")
-    plugin_location = _PROJECTION_VARIABLE_RE.sub(lambda match: "{" + match.group(1) + "}", location)
-    return plugin_location + OBJECT_NAME_TEMPLATE
+    """The plugin's `s3.key.template`: the Bronze streaming layout of `contracts.layout`, each partition key's value
+    the write time in its pattern (`{written:<pattern>}`)."""
+    partitions = "".join(f"{key.name}={{written:{key.pattern}}}/" for key in layout.STREAMING_PARTITIONS)
+    return layout.streaming_table_prefix("{topic}") + partitions + OBJECT_NAME_TEMPLATE
 
 
 def connector_config(settings: S3SinkSettings) -> dict[str, str]:
@@ -176,7 +176,9 @@ def _check_projected(variable: str, value: str, projection: dict[str, str], key:
         raise KeyOutsideLayout(f"{key}: the projection has no projection.{variable}.type for {variable!r}")
     if kind == "date":
         java_format = projection.get(f"projection.{variable}.format", "")
-        python_format = _python_date_format(java_format)
+        if not java_format:
+            raise KeyOutsideLayout(f"{key}: the date projection has no projection.{variable}.format")
+        python_format = layout.strftime_pattern(java_format)
         try:
             date = datetime.strptime(value, python_format)
         except ValueError as error:
@@ -201,15 +203,3 @@ def _check_projected(variable: str, value: str, projection: dict[str, str], key:
     if kind == "injected":
         return
     raise KeyOutsideLayout(f"{key}: unsupported projection type {kind!r} for {variable!r}")
-
-
-_JAVA_DATE_TOKENS = (("yyyy", "%Y"), ("MM", "%m"), ("dd", "%d"), ("HH", "%H"), ("mm", "%M"), ("ss", "%S"))
-
-
-def _python_date_format(java_format: str) -> str:
-    if not java_format:
-        raise KeyOutsideLayout("the date projection has no projection.<key>.format")
-    python_format = java_format
-    for java_token, python_token in _JAVA_DATE_TOKENS:
-        python_format = python_format.replace(java_token, python_token)
-    return python_format

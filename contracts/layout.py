@@ -13,6 +13,10 @@ producer to replay into Kafka under `replay/` (never batch-ingested).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
 STREAMING_PREFIX = "streaming"
 BATCH_PREFIX = "batch"
 QUARANTINE_PREFIX = "quarantine"
@@ -22,13 +26,51 @@ REPLAY_PREFIX = "replay"
 STREAMING_OBJECT_SUFFIX = ".jsonl.gz"
 BATCH_OBJECT_SUFFIX = ".parquet"
 
-# Hive-style partition keys; Glue partition projection resolves them without crawlers.
-STREAMING_PARTITION_KEYS = ("dt", "hour")
-BATCH_PARTITION_KEYS = ("ingest_date",)
 # The first day partition projection enumerates: the day of this repository's first commit, before which no
 # environment can have written Bronze (partitions are by arrival, not by the orders' dates). An unfiltered query then
 # lists the hours since then, not ~95,000 hours since 2016; the end of the range is NOW.
 PROJECTION_START_DATE = "2026-11-25"
+
+
+@dataclass(frozen=True)
+class PartitionKey:
+    """One Hive-style partition key (`<name>=<value>/`) whose value is the UTC time the object was written.
+
+    `pattern` is a java.time DateTimeFormatter pattern: the S3 sink formats with it and Glue partition projection
+    parses with it, so both read the one definition here; Python writers use `strftime`.
+    """
+
+    name: str
+    pattern: str
+    description: str
+    projection: Mapping[str, str]
+
+    @property
+    def strftime(self) -> str:
+        return strftime_pattern(self.pattern)
+
+
+def strftime_pattern(java_pattern: str) -> str:
+    """The `strftime` format of a DateTimeFormatter pattern (the fields partition keys and Glue projection use)."""
+    python = java_pattern
+    for java, c_format in (("yyyy", "%Y"), ("MM", "%m"), ("dd", "%d"), ("HH", "%H"), ("mm", "%M"), ("ss", "%S")):
+        python = python.replace(java, c_format)
+    return python
+
+
+def _day(name: str, description: str) -> PartitionKey:
+    pattern = "yyyy-MM-dd"
+    projection = {"type": "date", "format": pattern, "interval": "1", "interval.unit": "DAYS"}
+    return PartitionKey(name, pattern, description, projection | {"range": f"{PROJECTION_START_DATE},NOW"})
+
+
+def _hour_of_day(name: str, description: str) -> PartitionKey:
+    return PartitionKey(name, "HH", description, {"type": "integer", "range": "0,23", "digits": "2"})
+
+
+# Streamed events: the UTC hour the sink wrote them. Batch files: the UTC day they were ingested.
+STREAMING_PARTITIONS = (_day("dt", "UTC date written"), _hour_of_day("hour", "UTC hour written"))
+BATCH_PARTITIONS = (_day("ingest_date", "UTC date the file was ingested"),)
 
 # Lineage columns the batch ingestion adds to every Bronze row.
 LINEAGE_COLUMNS = ("_source_key", "_source_row", "_ingested_at")
@@ -38,9 +80,19 @@ def streaming_table_prefix(topic: str) -> str:
     return f"{STREAMING_PREFIX}/{topic}/"
 
 
+def partition_path(partitions: tuple[PartitionKey, ...], written_at: datetime) -> str:
+    """The partition folders of an object written at `written_at` (UTC), e.g. `dt=2026-11-25/hour=07/`."""
+    return "".join(f"{key.name}={written_at:{key.strftime}}/" for key in partitions)
+
+
+def projection_template(partitions: tuple[PartitionKey, ...]) -> str:
+    """The partition part of a Glue `storage.location.template`: `dt=${dt}/hour=${hour}/`."""
+    return "".join(f"{key.name}=${{{key.name}}}/" for key in partitions)
+
+
 def streaming_projection_template(topic: str) -> str:
     """The storage.location.template suffix (after `s3://<bucket>/`) for a topic's events."""
-    return f"{streaming_table_prefix(topic)}dt=${{dt}}/hour=${{hour}}/"
+    return streaming_table_prefix(topic) + projection_template(STREAMING_PARTITIONS)
 
 
 def batch_table_prefix(table: str) -> str:
@@ -48,7 +100,7 @@ def batch_table_prefix(table: str) -> str:
 
 
 def batch_projection_template(table: str) -> str:
-    return f"{batch_table_prefix(table)}ingest_date=${{ingest_date}}/"
+    return batch_table_prefix(table) + projection_template(BATCH_PARTITIONS)
 
 
 def quarantine_prefix(table: str) -> str:

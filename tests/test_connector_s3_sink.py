@@ -39,7 +39,9 @@ KEY = f"streaming/{TOPIC}/dt=2026-11-25/hour=07/{TOPIC}-2-00000000000000004711.j
 
 
 def test_key_template_follows_the_lake_layout() -> None:
-    assert key_template() == ("streaming/{topic}/dt={dt}/hour={hour}/{topic}-{partition}-{start_offset}.jsonl.gz")
+    assert key_template() == (
+        "streaming/{topic}/dt={written:yyyy-MM-dd}/hour={written:HH}/{topic}-{partition}-{start_offset}.jsonl.gz"
+    )
     assert key_template().startswith(layout.streaming_table_prefix("{topic}"))
 
 
@@ -129,3 +131,57 @@ def _wait_for_lines(s3, bucket: str, expected: int, timeout_s: float = 120.0) ->
             return objects
         time.sleep(1.0)
     raise AssertionError(f"the connector wrote {lines} of {expected} events to s3://{bucket} in {timeout_s:.0f} s")
+
+
+def test_a_layout_changed_in_contracts_alone_reaches_the_connector_the_projection_and_dbt(
+    local_engines: LocalEngines, local_s3, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Change the streaming partition layout in `contracts.layout` only (other names, one hourly key): the real
+    connector writes under it, the Glue table built by the Catalog's construct projects exactly those keys, and the
+    dbt sources name them."""
+    from aws_cdk import App, Stack
+    from aws_cdk.assertions import Template
+    from confluent_kafka import Producer
+
+    from dbt_project.scripts.generate_sources import sources_document
+    from stacks.constructs.bronze_tables import BronzeTables, events_table_name
+
+    hourly = layout.PartitionKey(
+        "arrived",
+        "yyyyMMddHH",
+        "UTC hour written",
+        {"type": "date", "format": "yyyyMMddHH", "interval": "1", "interval.unit": "HOURS", "range": "NOW-1DAYS,NOW"},
+    )
+    monkeypatch.setattr(layout, "STREAMING_PARTITIONS", (hourly,))
+    table = STREAMED_TABLES[0]
+    suffix = f".layout-{uuid.uuid4().hex[:8]}"
+    topic = f"{table.topic}{suffix}"
+    bucket = f"bronze-{uuid.uuid4().hex[:8]}"
+    connection = KafkaConnection(local_engines.bootstrap_servers)
+    ensure_topics(connection.client_config(), olist_topics(1, 1, topic_suffix=suffix))
+    producer = Producer(connection.client_config())
+    for number in range(5):
+        producer.produce(topic, orjson.dumps({"n": number, "payload": {"order_id": str(number)}}))
+    assert producer.flush(30) == 0
+    name = f"s3-sink{suffix}"
+    connect = local_engines.connect
+    assert connect is not None
+    try:
+        local_engines.start_s3_sink(name, (topic,), bucket, rotate_interval_ms=1_000)
+        objects = _wait_for_lines(local_s3, bucket, 5)
+    finally:
+        connect.delete_connector(name)
+
+    stack = Stack(App(), "LayoutProbe")
+    BronzeTables(stack, "Bronze", catalog_id="123456789012", database_name="bronze", bucket_name=bucket)
+    glue_tables = Template.from_stack(stack).find_resources("AWS::Glue::Table").values()
+    events = next(t for t in glue_tables if t["Properties"]["TableInput"]["Name"] == events_table_name(table))
+    table_input = events["Properties"]["TableInput"]
+    assert [key["Name"] for key in table_input["PartitionKeys"]] == ["arrived"]
+    parameters = table_input["Parameters"]
+    template = parameters["storage.location.template"].replace(str(table.topic), topic)
+    for key in objects:
+        assert resolve_key(f"s3://{bucket}/{key}", template, parameters).partition_values.keys() == {"arrived"}, key
+
+    sources = {source["name"]: source for source in sources_document()["sources"][0]["tables"]}
+    assert sources[events_table_name(table)]["config"]["meta"]["partition_keys"] == ["arrived"]

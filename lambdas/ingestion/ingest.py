@@ -33,7 +33,7 @@ from pathlib import Path
 
 from contracts.arrow.readers import FastPathUnsuitable, RawBatch, RawReject, arrow_batches, csv_batches
 from contracts.arrow.scan import ScanningReader, SourceFacts
-from contracts.layout import batch_table_prefix, manifest_prefix, quarantine_prefix
+from contracts.layout import BATCH_PARTITIONS, batch_table_prefix, manifest_prefix, partition_path, quarantine_prefix
 from contracts.olist import TableContract
 from contracts.validation import EmptyFile, FileRejected, NoDataRows
 from lambdas.ingestion.compression import GzipSource, stream_problem
@@ -54,8 +54,8 @@ class _Keys:
     rejected_copy: str
 
     @classmethod
-    def of(cls, table: TableContract, sha256: str, ingest_date: str, copy_suffix: str = ".csv") -> _Keys:
-        partition = f"ingest_date={ingest_date}/"
+    def of(cls, table: TableContract, sha256: str, landed_at: datetime, copy_suffix: str = ".csv") -> _Keys:
+        partition = partition_path(BATCH_PARTITIONS, landed_at)
         return cls(
             manifest=f"{manifest_prefix(table.name)}{sha256}.json",
             output=f"{batch_table_prefix(table.name)}{partition}{sha256}.parquet",
@@ -89,12 +89,13 @@ def ingest_file(
     if verdict.gzip:
         source = GzipSource(source)
     started = datetime.now(UTC)
-    ingest_date = source.last_modified.astimezone(UTC).date().isoformat()
+    landed_at = source.last_modified.astimezone(UTC)
+    ingest_date = landed_at.date().isoformat()
     ingested_at = clock().astimezone(UTC).replace(tzinfo=None)
     with tempfile.TemporaryDirectory(prefix="olist-ingest-") as work:
         converted = _convert(source, table, Path(work), ingested_at)
         facts = converted.facts
-        keys = _Keys.of(table, facts.sha256, ingest_date, ".csv.gz" if verdict.gzip else ".csv")
+        keys = _Keys.of(table, facts.sha256, landed_at, ".csv.gz" if verdict.gzip else ".csv")
         prior = bronze.read_json(keys.manifest)
         if prior is not None:
             manifest = Manifest.from_json(prior)

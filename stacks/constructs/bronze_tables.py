@@ -23,7 +23,6 @@ _JSON_LINES = glue.CfnTable.StorageDescriptorProperty(
     ),
 )
 _LINEAGE_TYPES = {"_source_key": "string", "_source_row": "bigint", "_ingested_at": "timestamp"}
-_DATE_PROJECTION = {"type": "date", "format": "yyyy-MM-dd", "interval": "1", "interval.unit": "DAYS"}
 
 
 def events_table_name(table: TableContract) -> str:
@@ -34,10 +33,14 @@ def _column(name: str, glue_type: str, comment: str = "") -> glue.CfnTable.Colum
     return glue.CfnTable.ColumnProperty(name=name, type=glue_type, comment=comment or None)
 
 
-def _projection(template: str, keys: dict[str, dict[str, str]]) -> dict[str, str]:
+def _partition_keys(partitions: tuple[layout.PartitionKey, ...]) -> list[glue.CfnTable.ColumnProperty]:
+    return [_column(key.name, "string", key.description) for key in partitions]
+
+
+def _projection(template: str, partitions: tuple[layout.PartitionKey, ...]) -> dict[str, str]:
     parameters = {"projection.enabled": "true", "storage.location.template": template}
-    for key, settings in keys.items():
-        parameters.update({f"projection.{key}.{name}": value for name, value in settings.items()})
+    for key in partitions:
+        parameters.update({f"projection.{key.name}.{name}": value for name, value in key.projection.items()})
     return parameters
 
 
@@ -62,14 +65,11 @@ class BronzeTables(Construct):
             table.name,
             f"{table.description} Batch files, typed by the contract.",
             columns=columns,
-            partition_keys=[_column("ingest_date", "string", "UTC date the file was ingested")],
+            partition_keys=_partition_keys(layout.BATCH_PARTITIONS),
             storage=_PARQUET,
             prefix=layout.batch_table_prefix(table.name),
             parameters={"classification": "parquet"}
-            | _projection(
-                self._root + layout.batch_projection_template(table.name),
-                {"ingest_date": _DATE_PROJECTION | {"range": f"{layout.PROJECTION_START_DATE},NOW"}},
-            ),
+            | _projection(self._root + layout.batch_projection_template(table.name), layout.BATCH_PARTITIONS),
         )
 
     def _events_table(self, table: TableContract) -> glue.CfnTable:
@@ -86,17 +86,11 @@ class BronzeTables(Construct):
             events_table_name(table),
             f"{table.description} Events from topic {table.topic}, as the S3 sink wrote them.",
             columns=columns,
-            partition_keys=[_column("dt", "string", "UTC date written"), _column("hour", "string", "UTC hour written")],
+            partition_keys=_partition_keys(layout.STREAMING_PARTITIONS),
             storage=_JSON_LINES,
             prefix=layout.streaming_table_prefix(table.topic),
             parameters={"classification": "json", "compressionType": "gzip"}
-            | _projection(
-                self._root + layout.streaming_projection_template(table.topic),
-                {
-                    "dt": _DATE_PROJECTION | {"range": f"{layout.PROJECTION_START_DATE},NOW"},
-                    "hour": {"type": "integer", "range": "0,23", "digits": "2"},
-                },
-            ),
+            | _projection(self._root + layout.streaming_projection_template(table.topic), layout.STREAMING_PARTITIONS),
         )
 
     def _table(

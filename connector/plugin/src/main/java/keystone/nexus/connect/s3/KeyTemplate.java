@@ -6,23 +6,28 @@ package keystone.nexus.connect.s3;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.apache.kafka.common.config.ConfigDef;
 
-/** Renders object keys such as streaming/{topic}/dt={dt}/hour={hour}/{topic}-{partition}-{start_offset}.jsonl.gz. */
+/**
+ * Renders object keys such as streaming/{topic}/dt={written:yyyy-MM-dd}/hour={written:HH}/{topic}-{partition}-{start_offset}.jsonl.gz.
+ * {written:PATTERN} is the UTC time the object is written, formatted by a java.time DateTimeFormatter pattern: the
+ * partition layout comes with the configuration (generated from contracts/layout.py), not from this code.
+ */
 public final class KeyTemplate {
 
-    static final List<String> PLACEHOLDERS = List.of("topic", "partition", "start_offset", "dt", "hour");
+    static final List<String> PLACEHOLDERS = List.of("topic", "partition", "start_offset", "written:<pattern>");
     // Without these three, two objects of different partitions or offsets could get the same key.
     private static final List<String> REQUIRED = List.of("topic", "partition", "start_offset");
+    private static final String WRITTEN = "written:";
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{([^{}]*)}");
-    private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyy-MM-dd").withZone(ZoneOffset.UTC);
-    private static final DateTimeFormatter HOUR = DateTimeFormatter.ofPattern("HH").withZone(ZoneOffset.UTC);
 
     static final ConfigDef.Validator VALIDATOR = (name, value) -> {
         if (value == null) {
@@ -33,6 +38,14 @@ public final class KeyTemplate {
         Set<String> seen = new HashSet<>();
         while (matcher.find()) {
             String placeholder = matcher.group(1);
+            if (placeholder.startsWith(WRITTEN)) {
+                try {
+                    DateTimeFormatter.ofPattern(placeholder.substring(WRITTEN.length()));
+                } catch (IllegalArgumentException e) {
+                    throw S3SinkConfig.invalid(name, value, "{" + placeholder + "}: " + e.getMessage());
+                }
+                continue;
+            }
             if (!PLACEHOLDERS.contains(placeholder)) {
                 throw S3SinkConfig.invalid(name, value,
                     "unknown placeholder {" + placeholder + "}; known: " + PLACEHOLDERS);
@@ -50,22 +63,31 @@ public final class KeyTemplate {
     };
 
     private final String template;
+    private final Map<String, DateTimeFormatter> formatters = new HashMap<>();
 
     KeyTemplate(String template) {
         this.template = template;
+    }
+
+    private DateTimeFormatter formatter(String pattern) {
+        return formatters.computeIfAbsent(pattern, p -> DateTimeFormatter.ofPattern(p).withZone(ZoneOffset.UTC));
     }
 
     String render(String topic, int partition, long startOffset, Instant writtenAt) {
         Matcher matcher = PLACEHOLDER.matcher(template);
         StringBuilder key = new StringBuilder();
         while (matcher.find()) {
-            String value = switch (matcher.group(1)) {
+            String placeholder = matcher.group(1);
+            String value = switch (placeholder) {
                 case "topic" -> topic;
                 case "partition" -> Integer.toString(partition);
                 case "start_offset" -> String.format("%020d", startOffset);
-                case "dt" -> DAY.format(writtenAt);
-                case "hour" -> HOUR.format(writtenAt);
-                default -> throw new IllegalStateException("validated template has {" + matcher.group(1) + "}");
+                default -> {
+                    if (!placeholder.startsWith(WRITTEN)) {
+                        throw new IllegalStateException("validated template has {" + placeholder + "}");
+                    }
+                    yield formatter(placeholder.substring(WRITTEN.length())).format(writtenAt);
+                }
             };
             matcher.appendReplacement(key, Matcher.quoteReplacement(value));
         }

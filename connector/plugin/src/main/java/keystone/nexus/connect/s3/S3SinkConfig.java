@@ -33,8 +33,8 @@ public final class S3SinkConfig extends AbstractConfig {
         .define(PATH_STYLE, Type.BOOLEAN, false, Importance.LOW,
             "Address the bucket in the path rather than the host name (needed by most local S3 servers).")
         .define(KEY_TEMPLATE, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, KeyTemplate.VALIDATOR, Importance.HIGH,
-            "Object key with the placeholders " + KeyTemplate.PLACEHOLDERS + "; {dt} (yyyy-MM-dd) and {hour} (HH)"
-                + " are the UTC time the object is written; {start_offset} is zero-padded to 20 digits.")
+            "Object key with the placeholders " + KeyTemplate.PLACEHOLDERS + "; {written:PATTERN} is the UTC time"
+                + " the object is written (a java.time DateTimeFormatter pattern); {start_offset} is zero-padded to 20 digits.")
         .define(MAX_RECORDS, Type.INT, 10_000, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
             "Records per object at most; a full object is written at once.")
         .define(ROTATE_INTERVAL_MS, Type.LONG, 60_000L, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
