@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import botocore.session
+import pytest
 import yaml
 from botocore import xform_name
 
@@ -242,3 +243,34 @@ def test_the_role_grants_nothing_beyond_the_list(feature_env):
     assert not role.allows("glue:DeleteDatabase", _arn(env, "glue", f"database/{env.glue_database('silver')}"))
     assert not role.allows("s3:PutObject", f"arn:aws:s3:::{env.bucket_name('bronze')}/x")
     assert not role.allows("s3:PutObject", f"arn:aws:s3:::{env.bucket_name('landing')}/x")
+
+
+@pytest.mark.slow
+def test_athena_relations_land_in_the_catalog_databases(feature_env, tmp_path, monkeypatch):
+    """dbt parses the athena target with exactly what MWAA hands the tasks (keystone.<name> options, exposed as
+    AIRFLOW__KEYSTONE__<NAME> and passed on by keystone_dags.settings), and every relation it would create or read,
+    and the profile's own schema (Athena's query context), is a database the synthesized Catalog stack creates."""
+    import sys
+
+    from stacks.lakehouse import airflow_settings
+    from tests.fixtures.dbt_cli import DbtProject
+    from tests.fixtures.moto import MOTO_ENVIRONMENT
+
+    env = feature_env.environment
+    for option, value in airflow_settings(env).items():
+        monkeypatch.setenv(f"AIRFLOW__{option.replace('.', '__').upper()}", value)
+    monkeypatch.syspath_prepend(str(REPO_ROOT / "dags"))
+    sys.modules.pop("keystone_dags.settings", None)
+    from keystone_dags import settings
+
+    project = DbtProject(tmp_path, {**MOTO_ENVIRONMENT, **settings.keystone_environment()})
+    project.run("parse", "--target", "athena")
+    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
+    databases = set(_catalog_tables(feature_env))
+    nodes = list(manifest["nodes"].values())
+    models = [node for node in nodes if node["resource_type"] == "model"]
+    assert {node["schema"] for node in models} == {env.glue_database("silver"), env.glue_database("gold")}
+    for node in models:
+        assert node["relation_name"] == f'"awsdatacatalog"."{node["schema"]}"."{node["alias"]}"'
+    assert {node["schema"] for node in nodes} <= databases, {node["schema"] for node in nodes} - databases
+    assert {source["schema"] for source in manifest["sources"].values()} == {env.glue_database("bronze")}
