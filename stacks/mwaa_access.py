@@ -141,7 +141,8 @@ S3_LIST_ACTIONS = ("s3:ListBucket",)
 # Bronze is read by Athena queries, the quality checkpoint and the manifest check.
 S3_READ_ACTIONS = ("s3:ListBucket", "s3:GetBucketLocation", "s3:GetObject")
 # Silver, Gold and the query results are written by Athena as the caller (table data, Iceberg files, results), and
-# dbt-athena deletes the data of tables it replaces. Athena's "Access to Amazon S3" lists the multipart actions.
+# dbt-athena deletes the data of tables it replaces. The multipart actions are those AWS grants Athena callers on
+# query results (managed policy AmazonAthenaFullAccess, Athena User Guide).
 S3_WRITE_ACTIONS = (
     *S3_READ_ACTIONS,
     "s3:PutObject",
