@@ -122,7 +122,6 @@ def build_lakehouse(scope: Construct, env: Environment) -> Lakehouse:
         bronze_bucket_name=env.bucket_name("bronze"),
         cluster_name=env.resource_name("kafka"),
         connector_name=env.resource_name("bronze-sink"),
-        topic_admin_function_name=env.resource_name("kafka-topics"),
         producer_function_name=env.resource_name("producer"),
         replay_source_bucket_name=env.bucket_name("landing"),
         topics=[table.topic for table in STREAMED_TABLES],
