@@ -21,7 +21,9 @@ _LAKE_FORMATION = NotCalled("only with the lf_tags_config / lf_grants model conf
 _SPARK = NotCalled("only for Python (Spark) models, which the project has none of")
 _NON_GLUE_CATALOG = NotCalled("only for a data catalog other than awsdatacatalog; the profile uses awsdatacatalog")
 
-# Every AWS SDK call in dbt-athena-community 1.11.1 (dbt/adapters/athena/*.py): (boto3 service, method) -> IAM action.
+# Every AWS SDK call in the dbt-athena-community that dags/requirements-dbt.txt pins (dbt/adapters/athena/*.py; the
+# default `api` connection manager sends queries through its own boto3 client, not pyathena's):
+# (boto3 service, method) -> IAM action.
 DBT_ATHENA_CALLS: dict[tuple[str, str], str | NotCalled] = {
     ("athena", "start_query_execution"): "athena:StartQueryExecution",
     ("athena", "get_query_execution"): "athena:GetQueryExecution",
@@ -47,7 +49,8 @@ DBT_ATHENA_CALLS: dict[tuple[str, str], str | NotCalled] = {
     ("glue", "batch_create_partition"): "glue:BatchCreatePartition",
     ("glue", "batch_delete_partition"): "glue:BatchDeletePartition",
     ("glue", "delete_database"): NotCalled(
-        "only from the drop_schema macro, which no DAG runs; the Catalog stack owns the databases"
+        "only from adapter.drop_glue_database (macro drop_glue_database), which the project never calls; the "
+        "Catalog stack owns the databases"
     ),
     ("lakeformation", "add_lf_tags_to_resource"): _LAKE_FORMATION,
     ("lakeformation", "get_resource_lf_tags"): _LAKE_FORMATION,
@@ -68,10 +71,12 @@ DBT_ATHENA_CALLS: dict[tuple[str, str], str | NotCalled] = {
     ("sts", "assume_role"): NotCalled("only with assume_role_arn in the profile, which is not set"),
 }
 
-# Athena runs each statement dbt sends with the caller's identity, and the statement calls Glue for it: Athena's
-# "Fine-grained access to databases and tables in the AWS Glue Data Catalog" (table "Examples of fine-grained
-# permissions to tables and databases"). Iceberg writes (MERGE, INSERT, DELETE, OPTIMIZE, VACUUM) commit a new
-# metadata location with UpdateTable; CREATE OR REPLACE VIEW creates or updates the view's table.
+# Athena runs each statement dbt sends with the caller's identity, and the statement calls Glue for it: Athena User
+# Guide, "Configure access to databases and tables in the AWS Glue Data Catalog", table "Examples of fine-grained
+# permissions to tables and databases":
+# https://docs.aws.amazon.com/athena/latest/ug/fine-grained-access-to-glue-resources.html
+# Iceberg writes (MERGE, INSERT, DELETE, OPTIMIZE, VACUUM) commit a new metadata location with UpdateTable;
+# CREATE OR REPLACE VIEW creates or updates the view's table.
 ATHENA_STATEMENT_GLUE_ACTIONS: dict[str, tuple[str, ...]] = {
     "CREATE DATABASE": ("glue:GetDatabase", "glue:CreateDatabase"),
     "CREATE TABLE": ("glue:GetDatabase", "glue:GetTable", "glue:CreateTable"),
@@ -119,7 +124,8 @@ ATHENA_WORKGROUP_ACTIONS = (
 )
 # dbt lists the catalog's databases before it creates schemas (dbt-core create_schemas -> list_schemas ->
 # GetDatabases). Glue authorizes GetDatabases on the catalog and the databases it returns, so it takes
-# `database/*`; it reveals database names and nothing else.
+# `database/*` (the same Athena page's SHOW DATABASES example grants it on exactly that); it reveals database names
+# and nothing else.
 GLUE_LIST_DATABASES_ACTIONS = ("glue:GetDatabases",)
 # Bronze is the Catalog stack's; dbt and Athena only read it.
 GLUE_READ_ACTIONS = ("glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:GetPartition", "glue:GetPartitions")
@@ -151,6 +157,9 @@ S3_WRITE_ACTIONS = (
     "s3:ListBucketMultipartUploads",
     "s3:ListMultipartUploadParts",
 )
+# The DAGs' state (ingestion ledger, validated batches) and Data Docs under the artifacts bucket's state prefix: the
+# S3Hook writes with replace=True and never deletes (MWAA's own statement already reads the whole bucket).
+ARTIFACT_STATE_ACTIONS = ("s3:PutObject",)
 # Layers by what the role may do in them (environments.Environment.glue_database / bucket_name take these names).
 READ_LAYERS = ("bronze",)
 WRITE_LAYERS = ("silver", "gold")

@@ -205,9 +205,8 @@ class OrchestrationStack(cdk.Stack):
                 ],
                 resources=[celery_queues],
             ),
-            # The DAGs keep their state (ingestion ledger, published batches) and Data Docs here.
             iam.PolicyStatement(
-                actions=["s3:PutObject", "s3:DeleteObject"],
+                actions=list(access.ARTIFACT_STATE_ACTIONS),
                 resources=[artifacts_bucket.arn_for_objects(f"{AIRFLOW_STATE_PREFIX}/*")],
             ),
             iam.PolicyStatement(actions=list(access.S3_LIST_ACTIONS), resources=bucket("landing")[:1]),
@@ -247,7 +246,8 @@ class OrchestrationStack(cdk.Stack):
         for statement in statements:
             role.add_to_policy(statement)
         # These actions take no resource: MWAA publishes metrics, checks that its bucket is not public, and lists
-        # log groups (MWAA User Guide, "Amazon MWAA execution role", sample policy).
+        # log groups (MWAA User Guide, "Amazon MWAA execution role", sample policy:
+        # https://docs.aws.amazon.com/mwaa/latest/userguide/mwaa-create-role.html).
         role.add_to_policy(
             iam.PolicyStatement(
                 actions=["cloudwatch:PutMetricData"],

@@ -8,6 +8,7 @@ compared with the one checked-in list (stacks/mwaa_access.py), and the synthesiz
 from __future__ import annotations
 
 import json
+from importlib.metadata import version
 from pathlib import Path
 
 import botocore.session
@@ -17,6 +18,7 @@ from botocore import xform_name
 
 from environments import resolve_environment
 from stacks import mwaa_access as access
+from stacks.constructs.mwaa_artifacts import AIRFLOW_STATE_PREFIX
 from stacks.orchestration import LOG_TYPES
 from stacks.synth_context import REPO_ROOT
 from tests.fixtures.aws_calls import aws_calls
@@ -66,6 +68,13 @@ def _dbt_tables() -> dict[str, set[str]]:
     return tables
 
 
+def test_the_scanned_dbt_athena_is_the_one_mwaa_runs():
+    """The source scanned below is the version the MWAA dbt virtualenv installs, so a pinned upgrade that adds a call
+    fails the next test instead of failing a task in the cloud."""
+    pins = (REPO_ROOT / "dags" / "requirements-dbt.txt").read_text().splitlines()
+    assert f"dbt-athena-community=={version('dbt-athena-community')}" in pins
+
+
 def test_dbt_athena_calls_are_the_checked_in_list():
     derived = aws_calls(sorted(DBT_ATHENA_SOURCE.rglob("*.py")))
     assert derived == access.DBT_ATHENA_CALLS.keys(), (
@@ -88,11 +97,13 @@ def test_the_calls_left_out_are_never_reached():
     """Each NotCalled reason holds for this project: no Lake Formation configs, no Python models, the Glue catalog."""
     athena = yaml.safe_load((REPO_ROOT / "dbt_project" / "profiles.yml").read_text())["keystone"]["outputs"]["athena"]
     assert athena["database"] == "awsdatacatalog"
-    assert not {"assume_role_arn", "lf_tags_database"} & athena.keys()
+    # connection_manager: pyathena would send the queries through pyathena's client, whose calls are not scanned.
+    assert not {"assume_role_arn", "lf_tags_database", "connection_manager"} & athena.keys()
     project = REPO_ROOT / "dbt_project"
     assert not list((project / "models").rglob("*.py"))
     configs = [*project.rglob("*.yml"), *project.rglob("*.sql")]
-    assert not [path for path in configs if "lf_tags" in path.read_text() or "lf_grants" in path.read_text()]
+    reaching = ("lf_tags", "lf_grants", "drop_glue_database")
+    assert not [path for path in configs if any(word in path.read_text() for word in reaching)]
 
 
 def test_every_statement_dbt_sends_needs_only_granted_glue_actions():
@@ -241,6 +252,27 @@ def test_the_role_grants_nothing_beyond_the_list(feature_env):
             extra -= {_arn(env, "glue", "database/*")}
         assert not extra, (action, extra)
     assert not role.allows("glue:DeleteDatabase", _arn(env, "glue", f"database/{env.glue_database('silver')}"))
+    _assert_s3_scope(env, role)
+
+
+def _assert_s3_scope(env, role: RolePolicy) -> None:
+    """Each S3 action on the buckets the lists give it and no other: writes only where Athena or the DAGs write."""
+
+    def buckets(*purposes: str) -> set[str]:
+        return {f"arn:aws:s3:::{env.bucket_name(p)}{suffix}" for p in purposes for suffix in ("", "/*")}
+
+    artifacts = buckets("artifacts")
+    read = buckets(*access.READ_LAYERS, *access.WRITE_LAYERS, "query-results") | artifacts
+    written = buckets(*access.WRITE_LAYERS, "query-results")
+    state = {f"arn:aws:s3:::{env.bucket_name('artifacts')}/{AIRFLOW_STATE_PREFIX}/*"}
+    scope = {action: written for action in set(access.S3_WRITE_ACTIONS) - set(access.S3_READ_ACTIONS)}
+    scope |= {action: read for action in access.S3_READ_ACTIONS}
+    scope["s3:ListBucket"] = read | buckets("landing")
+    scope["s3:PutObject"] = written | state
+    for action in sorted(a for a in role.actions if a.startswith("s3:") and a != "s3:GetAccountPublicAccessBlock"):
+        # Anything else is MWAA's own read of its artifacts bucket.
+        extra = role.resources_of(action) - scope.get(action, artifacts)
+        assert not extra, (action, extra)
     assert not role.allows("s3:PutObject", f"arn:aws:s3:::{env.bucket_name('bronze')}/x")
     assert not role.allows("s3:PutObject", f"arn:aws:s3:::{env.bucket_name('landing')}/x")
 
