@@ -36,8 +36,7 @@ def _granted(table: dict) -> set[str]:
 
 
 def _role(synthesized) -> RolePolicy:
-    env = synthesized.environment
-    return RolePolicy(synthesized.template("Orchestration"), "ExecutionRole", account=env.account, region=env.region)
+    return RolePolicy(synthesized, "Orchestration", "ExecutionRole")
 
 
 def _arn(env, service: str, resource: str) -> str:
