@@ -121,6 +121,9 @@ def _required(synthesized) -> list[tuple[str, str]]:
     dbt_tables = _dbt_tables()
     workgroup = _arn(env, "athena", f"workgroup/{env.resource_name('lakehouse')}")
     pairs = [(action, workgroup) for action in access.ATHENA_WORKGROUP_ACTIONS]
+    # Every Athena query needs these on the catalog and `default`, and the statements dbt sends need the Glue actions
+    # of https://docs.aws.amazon.com/athena/latest/ug/fine-grained-access-to-glue-resources.html on the database,
+    # its tables and the catalog (ancestors included).
     for action in access.ATHENA_DEFAULT_DATABASE_ACTIONS:
         pairs += [(action, catalog), (action, _arn(env, "glue", f"database/{access.DEFAULT_DATABASE}"))]
     for database in catalog_tables:
@@ -247,6 +250,7 @@ def test_the_role_grants_nothing_beyond_the_list(feature_env):
     allowed_glue |= {_arn(env, "glue", f"table/{db}/*") for db in databases - {access.DEFAULT_DATABASE}}
     for action in sorted(a for a in role.actions if a.startswith("glue:")):
         extra = role.resources_of(action) - allowed_glue
+        # The one `*`: GetDatabases lists the catalog, and the Athena page above grants it on `database/*`.
         if action in access.GLUE_LIST_DATABASES_ACTIONS:
             extra -= {_arn(env, "glue", "database/*")}
         assert not extra, (action, extra)
