@@ -65,6 +65,9 @@ def airflow_settings(env: Environment) -> dict[str, str]:
         "keystone.athena_s3_staging_dir": f"s3://{env.bucket_name('query-results')}/dbt/",
         "keystone.athena_silver_data_dir": f"s3://{env.bucket_name('silver')}/",
         "keystone.athena_gold_data_dir": f"s3://{env.bucket_name('gold')}/",
+        # The Glue databases the Catalog stack creates: dbt's athena target builds Silver and Gold in them and reads
+        # Bronze from there (dbt_project/profiles.yml, macros/generate_schema_name.sql).
+        **{f"keystone.{layer}_database": env.glue_database(layer) for layer in LAYERS},
     }
 
 
@@ -153,8 +156,8 @@ def build_lakehouse(scope: Construct, env: Environment) -> Lakehouse:
         security_group=network.mwaa_security_group,
         artifacts_bucket_name=env.bucket_name("artifacts"),
         key=storage.key,
-        data_bucket_names=[env.bucket_name(p) for p in ("landing", "bronze", "silver", "gold", "query-results")],
-        glue_database_prefix=env.glue_database("").rstrip("_"),
+        bucket_names={p: env.bucket_name(p) for p in ("landing", *LAYERS, "query-results")},
+        glue_databases={layer: env.glue_database(layer) for layer in LAYERS},
         workgroup_name=env.resource_name("lakehouse"),
         invokable_function_names=[env.resource_name("ingestion"), env.resource_name("producer")],
         alert_topic_name=env.resource_name("alerts"),

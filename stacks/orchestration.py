@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
@@ -14,6 +14,7 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from environments.profiles import MwaaSettings
+from stacks import mwaa_access as access
 from stacks.compliance import acknowledge_wildcards
 from stacks.constructs.mwaa_artifacts import (
     AIRFLOW_STATE_PREFIX,
@@ -42,8 +43,8 @@ class OrchestrationStack(cdk.Stack):
         security_group: ec2.ISecurityGroup,
         artifacts_bucket_name: str,
         key: kms.IKey,
-        data_bucket_names: Sequence[str],
-        glue_database_prefix: str,
+        bucket_names: Mapping[str, str],
+        glue_databases: Mapping[str, str],
         workgroup_name: str,
         invokable_function_names: Sequence[str],
         alert_topic_name: str,
@@ -66,8 +67,8 @@ class OrchestrationStack(cdk.Stack):
             environment_name,
             artifacts_bucket,
             key,
-            data_bucket_names,
-            glue_database_prefix,
+            bucket_names,
+            glue_databases,
             workgroup_name,
             invokable_function_names,
             alert_topic_name,
@@ -116,12 +117,13 @@ class OrchestrationStack(cdk.Stack):
         environment_name: str,
         artifacts_bucket: s3.IBucket,
         key: kms.IKey,
-        data_bucket_names: Sequence[str],
-        glue_database_prefix: str,
+        bucket_names: Mapping[str, str],
+        glue_databases: Mapping[str, str],
         workgroup_name: str,
         invokable_function_names: Sequence[str],
         alert_topic_name: str,
     ) -> iam.Role:
+        """MWAA's documented execution role plus what dbt-athena, Athena and the DAG tasks call (stacks/mwaa_access)."""
         role = iam.Role(
             self,
             "ExecutionRole",
@@ -131,19 +133,37 @@ class OrchestrationStack(cdk.Stack):
             description=f"MWAA {environment_name}: run the lakehouse DAGs",
         )
         arn = self.format_arn
-        log_groups = arn(
-            service="logs",
-            resource="log-group",
-            resource_name=f"airflow-{environment_name}-*",
-            arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
-        )
-        celery_queues = f"arn:{self.partition}:sqs:{self.region}:*:airflow-celery-*"
-        data_buckets = [f"arn:{self.partition}:s3:::{name}" for name in data_bucket_names]
-        glue = [
-            arn(service="glue", resource="catalog"),
-            arn(service="glue", resource="database", resource_name=f"{glue_database_prefix}_*"),
-            arn(service="glue", resource="table", resource_name=f"{glue_database_prefix}_*/*"),
+        # Exactly the groups MWAA creates (airflow-<environment>-<LogType>): a prefix wildcard would also match the
+        # log groups of an environment whose name starts with this one's.
+        log_groups = [
+            arn(
+                service="logs",
+                resource="log-group",
+                resource_name=f"airflow-{environment_name}-{log_type}{suffix}",
+                arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+            )
+            for log_type in LOG_TYPES
+            for suffix in ("", ":*")
         ]
+        celery_queues = f"arn:{self.partition}:sqs:{self.region}:*:airflow-celery-*"
+        catalog = arn(service="glue", resource="catalog")
+
+        def database(name: str) -> str:
+            return arn(service="glue", resource="database", resource_name=name)
+
+        def tables(name: str) -> str:
+            return arn(service="glue", resource="table", resource_name=f"{name}/*")
+
+        def bucket(purpose: str) -> list[str]:
+            bucket_arn = f"arn:{self.partition}:s3:::{bucket_names[purpose]}"
+            return [bucket_arn, f"{bucket_arn}/*"]
+
+        def layer_catalog(layers: Sequence[str]) -> list[str]:
+            return [catalog, *(database(glue_databases[layer]) for layer in layers)] + [
+                tables(glue_databases[layer]) for layer in layers
+            ]
+
+        written_buckets = [*access.WRITE_LAYERS, "query-results"]
         statements = [
             iam.PolicyStatement(
                 actions=["airflow:PublishMetrics"],
@@ -172,7 +192,7 @@ class OrchestrationStack(cdk.Stack):
                     "logs:GetLogGroupFields",
                     "logs:GetQueryResults",
                 ],
-                resources=[log_groups],
+                resources=log_groups,
             ),
             iam.PolicyStatement(
                 actions=[
@@ -186,38 +206,27 @@ class OrchestrationStack(cdk.Stack):
                 resources=[celery_queues],
             ),
             iam.PolicyStatement(
-                actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket", "s3:GetBucketLocation"],
-                resources=[*data_buckets, *(f"{bucket}/*" for bucket in data_buckets)],
-            ),
-            # The DAGs keep their state (ingestion ledger, published batches) and Data Docs here.
-            iam.PolicyStatement(
-                actions=["s3:PutObject", "s3:DeleteObject"],
+                actions=list(access.ARTIFACT_STATE_ACTIONS),
                 resources=[artifacts_bucket.arn_for_objects(f"{AIRFLOW_STATE_PREFIX}/*")],
             ),
+            iam.PolicyStatement(actions=list(access.S3_LIST_ACTIONS), resources=bucket("landing")[:1]),
             iam.PolicyStatement(
-                actions=[
-                    "glue:GetDatabase",
-                    "glue:GetDatabases",
-                    "glue:GetTable",
-                    "glue:GetTables",
-                    "glue:CreateTable",
-                    "glue:UpdateTable",
-                    "glue:DeleteTable",
-                    "glue:GetPartition",
-                    "glue:GetPartitions",
-                    "glue:BatchCreatePartition",
-                    "glue:BatchDeletePartition",
-                ],
-                resources=glue,
+                actions=list(access.S3_READ_ACTIONS),
+                resources=[r for layer in access.READ_LAYERS for r in bucket(layer)],
             ),
             iam.PolicyStatement(
-                actions=[
-                    "athena:StartQueryExecution",
-                    "athena:GetQueryExecution",
-                    "athena:GetQueryResults",
-                    "athena:StopQueryExecution",
-                    "athena:GetWorkGroup",
-                ],
+                actions=list(access.S3_WRITE_ACTIONS),
+                resources=[r for purpose in written_buckets for r in bucket(purpose)],
+            ),
+            iam.PolicyStatement(
+                actions=list(access.ATHENA_DEFAULT_DATABASE_ACTIONS),
+                resources=[catalog, database(access.DEFAULT_DATABASE)],
+            ),
+            iam.PolicyStatement(actions=list(access.GLUE_LIST_DATABASES_ACTIONS), resources=[catalog, database("*")]),
+            iam.PolicyStatement(actions=list(access.GLUE_READ_ACTIONS), resources=layer_catalog(access.READ_LAYERS)),
+            iam.PolicyStatement(actions=list(access.GLUE_WRITE_ACTIONS), resources=layer_catalog(access.WRITE_LAYERS)),
+            iam.PolicyStatement(
+                actions=list(access.ATHENA_WORKGROUP_ACTIONS),
                 resources=[arn(service="athena", resource="workgroup", resource_name=workgroup_name)],
             ),
             iam.PolicyStatement(
@@ -236,7 +245,9 @@ class OrchestrationStack(cdk.Stack):
         ]
         for statement in statements:
             role.add_to_policy(statement)
-        # These two actions take no resource: MWAA publishes metrics and checks that its bucket is not public.
+        # These actions take no resource: MWAA publishes metrics, checks that its bucket is not public, and lists
+        # log groups (MWAA User Guide, "Amazon MWAA execution role", sample policy:
+        # https://docs.aws.amazon.com/mwaa/latest/userguide/mwaa-create-role.html).
         role.add_to_policy(
             iam.PolicyStatement(
                 actions=["cloudwatch:PutMetricData"],
@@ -244,21 +255,25 @@ class OrchestrationStack(cdk.Stack):
                 conditions={"StringEquals": {"cloudwatch:namespace": "AmazonMWAA"}},
             )
         )
-        role.add_to_policy(iam.PolicyStatement(actions=["s3:GetAccountPublicAccessBlock"], resources=["*"]))
+        role.add_to_policy(
+            iam.PolicyStatement(actions=["s3:GetAccountPublicAccessBlock", "logs:DescribeLogGroups"], resources=["*"])
+        )
         key.grant(role, "kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey", "kms:Encrypt")
         acknowledge_wildcards(
             role,
             [
-                log_groups,
+                *(group for group in log_groups if group.endswith(":*")),
                 celery_queues,
-                *(f"{bucket}/*" for bucket in data_buckets),
+                *(bucket(purpose)[1] for purpose in (*access.READ_LAYERS, *written_buckets)),
                 artifacts_bucket.arn_for_objects("*"),
                 artifacts_bucket.arn_for_objects(f"{AIRFLOW_STATE_PREFIX}/*"),
-                *glue[1:],
+                database("*"),
+                *(tables(glue_databases[layer]) for layer in (*access.READ_LAYERS, *access.WRITE_LAYERS)),
                 "*",
             ],
-            "MWAA's documented execution-role scope: its own log groups and Celery queues (named by MWAA at run "
-            "time), this environment's buckets' objects and Glue databases, and the two resource-less actions.",
+            "MWAA's documented execution-role scope (its log streams and Celery queues, named by MWAA at run time, "
+            "and the resource-less actions), the objects of this environment's buckets and the tables of its own Glue "
+            "databases that dbt builds, and GetDatabases, which Glue authorizes on every database it lists.",
         )
         return role
 

@@ -24,6 +24,7 @@ DATABASE_PREFIX = "feature_x"
 ATHENA_ENVIRONMENT = {
     "KEYSTONE_DBT_TARGET": "athena",
     "KEYSTONE_SLUG": SLUG,
+    **{f"KEYSTONE_{layer.upper()}_DATABASE": f"{DATABASE_PREFIX}_{layer}" for layer in ("bronze", "silver", "gold")},
     "KEYSTONE_AWS_REGION": MOTO_ENVIRONMENT["AWS_REGION"],
     "KEYSTONE_ATHENA_WORKGROUP": "keystone-feature-x-analytics",
     "KEYSTONE_ATHENA_S3_STAGING_DIR": "s3://keystone-feature-x-query-results/dbt/",

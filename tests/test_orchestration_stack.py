@@ -106,15 +106,20 @@ def test_execution_role_is_scoped_to_this_environment(feature_env):
     assert len(role_policy) == 1
     statements = role_policy[0]
     rendered = json.dumps(statements)
-    assert f"airflow-{env.resource_name('airflow')}-*" in rendered
-    assert f"database/{env.glue_database('')}*" in rendered
+    # Exact names, no prefix wildcards: tests/test_mwaa_role.py evaluates the whole policy.
+    assert f"airflow-{env.resource_name('airflow')}-Task:*" in rendered
+    assert f'database/{env.glue_database("silver")}"' in rendered
     assert env.resource_name("ingestion") in rendered
     assert f"sns:{env.region}:{env.account}:{env.resource_name('alerts')}" in rendered
     for statement in statements:
         actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
         assert not any(a.endswith("*") for a in actions), statement
         if statement["Resource"] == "*":
-            assert set(actions) <= {"cloudwatch:PutMetricData", "s3:GetAccountPublicAccessBlock"}
+            assert set(actions) <= {
+                "cloudwatch:PutMetricData",
+                "s3:GetAccountPublicAccessBlock",
+                "logs:DescribeLogGroups",
+            }
 
 
 def test_dags_read_this_environment_from_airflow_configuration(feature_env):

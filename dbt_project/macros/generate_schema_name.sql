@@ -1,11 +1,14 @@
-{#- Layers are schemas: `silver` / `gold` in the local DuckDB file, `<slug>_silver` / `<slug>_gold` Glue databases
-    on Athena (where target.schema is the slug), matching environments.model.glue_database(). -#}
+{#- Layers are schemas: `silver` / `gold` in the local DuckDB file; on Athena the Glue databases the Catalog stack
+    creates, named by the orchestration stack (keystone.<layer>_database -> KEYSTONE_<LAYER>_DATABASE, from
+    environments.model.glue_database()). Anything else (e.g. dbt's test audit schema) stays in target.schema, which
+    on Athena is the Silver database: a schema no stack creates would fail Athena's query context. -#}
 {% macro generate_schema_name(custom_schema_name, node) -%}
-    {%- if custom_schema_name is none -%}
+    {%- set layer = (custom_schema_name or '') | trim -%}
+    {%- if target.type == 'athena' -%}
+        {{ env_var('KEYSTONE_' ~ layer | upper ~ '_DATABASE') if layer in ('silver', 'gold') else target.schema }}
+    {%- elif custom_schema_name is none -%}
         {{ target.schema }}
-    {%- elif target.type == 'athena' -%}
-        {{ target.schema }}_{{ custom_schema_name | trim }}
     {%- else -%}
-        {{ custom_schema_name | trim }}
+        {{ layer }}
     {%- endif -%}
 {%- endmacro %}

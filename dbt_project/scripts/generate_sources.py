@@ -31,8 +31,8 @@ CONTRACTS_MACRO_PATH = DBT_PROJECT_DIR / "macros" / "olist_contracts.sql"
 SOURCE_NAME = "olist_bronze"
 
 # Bronze is the `bronze` schema of the DuckDB file locally (views the on-run-start hook creates over the files),
-# and the `<slug>_bronze` Glue database on Athena (target.schema is the slug with `-` replaced by `_`).
-SCHEMA_EXPRESSION = "{{ target.schema ~ '_bronze' if target.type == 'athena' else 'bronze' }}"
+# and on Athena the Bronze Glue database the orchestration stack names (keystone.bronze_database).
+SCHEMA_EXPRESSION = "{{ env_var('KEYSTONE_BRONZE_DATABASE') if target.type == 'athena' else 'bronze' }}"
 
 # Freshness is measured on arrival in Bronze, never on Olist's own (historic) timestamps.
 STREAM_LOADED_AT = "cast(concat(dt, ' ', hour, ':00:00') as timestamp)"
