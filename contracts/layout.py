@@ -25,8 +25,10 @@ BATCH_OBJECT_SUFFIX = ".parquet"
 # Hive-style partition keys; Glue partition projection resolves them without crawlers.
 STREAMING_PARTITION_KEYS = ("dt", "hour")
 BATCH_PARTITION_KEYS = ("ingest_date",)
-# The first day partition projection enumerates; Olist events replayed today land after it.
-PROJECTION_START_DATE = "2016-01-01"
+# The first day partition projection enumerates: the day of this repository's first commit, before which no
+# environment can have written Bronze (partitions are by arrival, not by the orders' dates). An unfiltered query then
+# lists the hours since then, not ~95,000 hours since 2016; the end of the range is NOW.
+PROJECTION_START_DATE = "2026-11-25"
 
 # Lineage columns the batch ingestion adds to every Bronze row.
 LINEAGE_COLUMNS = ("_source_key", "_source_row", "_ingested_at")

@@ -31,7 +31,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
-from contracts.olist import Column, ColumnType, TableContract
+from contracts.olist import TABLES, Column, ColumnType, TableContract
 
 INTEGER_PATTERN = r"^-?[0-9]{1,18}$"
 DOUBLE_PATTERN = r"^-?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]{1,3})?$"
@@ -57,6 +57,12 @@ INTEGER_RANGES: dict[ColumnType, tuple[int, int]] = {
 EXTRA_FIELD_PREFIX = "__extra_field_"
 # A physical line longer than this is not an Olist record; refusing it keeps memory bounded.
 MAX_LINE_BYTES = 16 * 1024 * 1024
+# The csv module's default field limit (128 Ki characters) would reject a whole file over one oversized value; up to
+# this many characters a field is read, and its row is quarantined by the column's max_length like any other.
+MAX_FIELD_CHARS = MAX_LINE_BYTES
+csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD_CHARS))
+# Separators of other CSV dialects, recognised in a header so the rejection can name the real problem.
+_OTHER_DELIMITERS = {";": "';'", "\t": "tabs", "|": "'|'"}
 _READ_CHUNK = 1024 * 1024
 
 _INTEGER_RE = re.compile(INTEGER_PATTERN)
@@ -115,6 +121,10 @@ class MalformedCsv(FileRejected):
     kind = "malformed_csv"
 
 
+class WrongDelimiter(FileRejected):
+    kind = "wrong_delimiter"
+
+
 class HeaderMismatch(FileRejected):
     kind = "header_mismatch"
 
@@ -122,7 +132,10 @@ class HeaderMismatch(FileRejected):
         expected = list(table.column_names)
         missing = [name for name in expected if name not in found]
         unexpected = [name for name in found if name not in expected]
-        if not set(found) & set(expected):
+        other = next((t for t in TABLES.values() if t is not table and list(t.column_names) == found), None)
+        if other is not None:
+            hint = f"it is the header of table {other.name!r} ({other.file_name})"
+        elif not set(found) & set(expected):
             hint = "the first line is not a header (the header row is missing?)"
         elif missing or unexpected:
             hint = f"missing columns {missing}, unexpected columns {unexpected}"
@@ -167,7 +180,8 @@ def read_csv_records(source: Source, table: TableContract) -> Iterator[tuple[int
 def iter_csv_records(source: Source, table: TableContract, source_name: str = "") -> Iterator[CsvRecord]:
     """Yield each record's fields as the csv module parsed them, after checking the header against `table`.
 
-    Raises `EmptyFile`, `HeaderMismatch`, `InvalidEncoding` or `MalformedCsv` (unterminated quote, broken quoting);
+    Raises `EmptyFile`, `HeaderMismatch`, `WrongDelimiter`, `InvalidEncoding` or `MalformedCsv` (unclosed quote,
+    broken quoting);
     rows with the wrong number of fields are yielded as they are, for `parse_row` to reject.
     """
     for row_number, line_number, fields in _source_records(source, table, source_name):
@@ -502,8 +516,10 @@ def _source_records(source: Source, table: TableContract, source_name: str) -> I
 
 def _records(lines: Iterable[str], table: TableContract, name: str) -> Iterator[tuple[int, int, list[str]]]:
     """`(row_number, line_number, fields)` of each record; the reader's `line_num` counts the physical lines."""
+    lines = iter(lines)
+    first_line = next(lines, "")
     # strict: an unterminated quote at end of file raises instead of silently closing the field.
-    reader = csv.reader(lines, strict=True)
+    reader = csv.reader(itertools.chain([first_line], lines), strict=True)
     expected = list(table.column_names)
     header: list[str] | None = None
     row_number = 0
@@ -518,24 +534,57 @@ def _records(lines: Iterable[str], table: TableContract, name: str) -> Iterator[
             else:
                 header = fields
                 if header != expected:
+                    _check_delimiter(first_line, expected, name)
                     raise HeaderMismatch(table, header, name)
             start_line = reader.line_num + 1
     except csv.Error as error:
+        if header is None:
+            _check_delimiter(first_line, expected, name)
         raise _malformed(error, name, start_line, reader.line_num) from error
     if header is None:
         raise EmptyFile("empty file: no header and no rows; the export or upload produced nothing", name)
 
 
+def _check_delimiter(first_line: str, expected: list[str], name: str) -> None:
+    """Raise `WrongDelimiter` when the header is the table's columns separated by another dialect's separator."""
+    for delimiter, called in _OTHER_DELIMITERS.items():
+        fields = [field.strip() for field in next(csv.reader([first_line], delimiter=delimiter), [])]
+        if len(fields) > 1 and set(fields) & set(expected):
+            raise WrongDelimiter(
+                f"wrong delimiter: the header is separated by {called}, not ','; re-export the file with comma "
+                f"separators (Olist's format: comma-separated, double quotes around text)",
+                name,
+                line=1,
+            )
+
+
 def _malformed(error: csv.Error, name: str, start_line: int, end_line: int) -> MalformedCsv:
+    """The csv module's complaint in the user's terms; a quoted field running over lines is an unclosed quote."""
     message = str(error)
     if "unexpected end of data" in message:
         return MalformedCsv(
-            f"unterminated quoted field: the record starting on line {start_line} opens a quote that is never "
-            f"closed before the end of the file (truncated upload or stray quote); re-export the file",
+            f"unclosed quote: the record starting on line {start_line} opens a quote that is never closed before "
+            f"the end of the file (unterminated quoted field: truncated upload or stray quote); re-export the file",
             name,
             start_line,
         )
-    return MalformedCsv(f"broken CSV quoting near line {end_line}: {message}", name, end_line)
+    if "field larger than field limit" in message:
+        return MalformedCsv(
+            f"unclosed quote?: a field of the record starting on line {start_line} runs on for more than "
+            f"{MAX_FIELD_CHARS // 2**20} Mi characters, past line {end_line}, longer than any Olist value; check "
+            f"for a quote opened on line {start_line} and never closed, or re-export the file",
+            name,
+            start_line,
+        )
+    if end_line > start_line:
+        return MalformedCsv(
+            f"unclosed quote: the record starting on line {start_line} opens a quote that is never closed (the "
+            f"quoted text runs on to line {end_line}, where the csv module fails: {message}); fix the quote on "
+            f"line {start_line} or re-export the file",
+            name,
+            start_line,
+        )
+    return MalformedCsv(f"broken CSV quoting on line {end_line}: {message} (text after a quote?)", name, end_line)
 
 
 def _decoded_lines(stream: BinaryIO, name: str) -> Iterator[str]:

@@ -102,13 +102,6 @@ def _msk_clusters(stack: SynthesizedStack, pricer: _Pricer) -> Iterator[LineItem
             yield pricer.hourly(stack, f"MSK storage {volume} GB x {brokers}", volume * brokers, "GB", "msk.storage")
 
 
-def _msk_serverless(stack: SynthesizedStack, pricer: _Pricer) -> Iterator[LineItem]:
-    for _ in stack.resources("AWS::MSK::ServerlessCluster"):
-        yield pricer.hourly(
-            stack, "MSK Serverless cluster (+ partitions, data)", 1, "clusters", "msk.serverless.cluster"
-        )
-
-
 def _connectors(stack: SynthesizedStack, pricer: _Pricer) -> Iterator[LineItem]:
     for connector in stack.resources("AWS::KafkaConnect::Connector"):
         capacity = connector["Capacity"]
@@ -163,7 +156,6 @@ def _interface_endpoints(stack: SynthesizedStack, pricer: _Pricer) -> Iterator[L
 
 _RULES: list[Callable[[SynthesizedStack, _Pricer], Iterator[LineItem]]] = [
     _msk_clusters,
-    _msk_serverless,
     _connectors,
     _mwaa,
     _interface_endpoints,

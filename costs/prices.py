@@ -52,8 +52,6 @@ US_EAST_1: dict[str, Price] = {
     "msk.broker.kafka.m7g.large": Price(0.204, "broker-hour"),
     "msk.broker.kafka.m7g.xlarge": Price(0.408, "broker-hour"),
     "msk.storage": Price(0.10, "GB-month"),
-    "msk.serverless.cluster": Price(0.75, "cluster-hour"),
-    "msk.serverless.partition": Price(0.0015, "partition-hour"),
     "msk_connect.mcu": Price(0.11, "MCU-hour"),
     # The environment price includes the scheduler(s), the web server(s) and the first worker.
     "mwaa.environment.mw1.micro": Price(0.258, "environment-hour", "approx"),
@@ -80,7 +78,7 @@ US_EAST_1: dict[str, Price] = {
     "athena.scanned": Price(5.00, "TB scanned"),
 }
 
-_REGION_INDEPENDENT = frozenset({"kms.key", "msk.serverless.partition", "cloudwatch.dashboard"})
+_REGION_INDEPENDENT = frozenset({"kms.key", "cloudwatch.dashboard"})
 
 PRICES: dict[str, dict[str, Price]] = {
     "us-east-1": US_EAST_1,

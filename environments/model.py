@@ -31,10 +31,6 @@ class Environment:
     # When the janitor may delete this environment; None for persistent environments.
     expires_at: datetime | None
 
-    @property
-    def is_ephemeral(self) -> bool:
-        return self.profile.name == "ephemeral"
-
     def stack_name(self, component: str) -> str:
         return f"Keystone-{self.slug}-{component}"
 

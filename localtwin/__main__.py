@@ -13,57 +13,93 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from contracts.settings import (
+    BadSetting,
+    existing_folder,
+    file_to_create,
+    folder_to_create,
+    non_negative_int,
+    non_negative_number,
+    positive_int,
+    positive_number,
+    setting,
+    setting_name,
+)
+from contracts.settings import report as report_bad_setting
+from localtwin.data import NoOlistFiles, find_sources
 from localtwin.follow import DEFAULT_SPEED, FollowFailed, FollowSettings
 from localtwin.pipeline import PipelineFailed, RunResult, RunSettings, run
 from producers.delivery import Speed
+from producers.kafka_config import log_client_to
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
-def parse_args(argv: list[str] | None) -> RunSettings:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m localtwin", description=__doc__)
     parser.add_argument(
         "--data-dir",
-        type=Path,
-        default=os.environ.get("DATA_DIR") or None,
-        help="folder of original-format Olist CSVs, any subset of the 9 (default: generate; env DATA_DIR)",
+        help="folder of original-format Olist CSVs (.csv or .csv.gz), any subset of the 9 (env DATA_DIR; "
+        "default: generate)",
     )
-    parser.add_argument("--orders", type=int, default=int(os.environ.get("ORDERS", "10000")), help="generated orders")
-    parser.add_argument("--seed", type=int, default=int(os.environ.get("SEED", "7")), help="generator seed")
+    parser.add_argument("--orders", help="generated orders (env ORDERS, default 10000)")
+    parser.add_argument("--seed", help="generator seed (env SEED, default 7)")
     parser.add_argument(
         "--speed",
-        default=os.environ.get("SPEED"),
-        help=f"replay speed: max (default), <N>x, <N>/s; with --follow, the live window's <N>x ({DEFAULT_SPEED})",
+        help=f"replay speed: max (default), <N>x, <N>/s; with --follow, the live window's <N>x ({DEFAULT_SPEED}) "
+        "(env SPEED)",
     )
-    parser.add_argument("--run-dir", type=Path, help="where logs, report and charts go (default .runs/<time>)")
-    parser.add_argument(
-        "--warehouse", type=Path, default=os.environ.get("WAREHOUSE") or None, help="DuckDB file (env WAREHOUSE)"
-    )
+    parser.add_argument("--run-dir", help="where logs, report and charts go (default .runs/<time>)")
+    parser.add_argument("--warehouse", help="DuckDB file (env WAREHOUSE, default <run dir>/warehouse.duckdb)")
     parser.add_argument(
         "--follow",
         action="store_true",
         help="follow mode: replay part of the history live while dbt micro-batches run; report freshness p50/p95",
     )
+    parser.add_argument("--follow-seconds", help="with --follow: how long the live replay lasts (120)")
     parser.add_argument(
-        "--follow-seconds", type=float, default=120.0, help="with --follow: how long the live replay lasts (120)"
+        "--batch-every", help="with --follow: least seconds between micro-batch starts (default 0: back to back)"
     )
-    parser.add_argument(
-        "--batch-every",
-        type=float,
-        default=0.0,
-        help="with --follow: least seconds between micro-batch starts (default 0: back to back)",
-    )
-    args = parser.parse_args(argv)
+    return parser
+
+
+def resolve(args: argparse.Namespace) -> RunSettings:
+    """The run's settings, every one checked before anything starts; raises `BadSetting` naming the first bad one.
+
+    Each option falls back on its environment variable, which is how `make run ORDERS=...` passes it.
+    """
+    data_dir = None
+    if args.data_dir is not None or os.environ.get("DATA_DIR"):
+        data_dir = setting(args.data_dir, "--data-dir", _data_dir, env="DATA_DIR")
+    orders = setting(args.orders, "--orders", positive_int, env="ORDERS", default="10000")
+    seed = setting(args.seed, "--seed", non_negative_int, env="SEED", default="7")
     follow = None
     if args.follow:
-        try:
-            speed = Speed.parse(args.speed) if args.speed else DEFAULT_SPEED
-            follow = FollowSettings(speed, args.follow_seconds, args.batch_every)
-        except ValueError as error:
-            parser.error(str(error))
-    run_dir = (args.run_dir or REPO_ROOT / ".runs" / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")).resolve()
-    warehouse = (args.warehouse or run_dir / "warehouse.duckdb").resolve()
-    return RunSettings(run_dir, warehouse, args.data_dir, args.orders, args.seed, args.speed or "max", follow)
+        speed = setting(args.speed, "--speed", _follow_speed, env="SPEED", default=str(DEFAULT_SPEED))
+        seconds = setting(args.follow_seconds, "--follow-seconds", positive_number, default="120")
+        batch_every = setting(args.batch_every, "--batch-every", non_negative_number, default="0")
+        follow = FollowSettings(speed, seconds, batch_every)
+    else:
+        speed = setting(args.speed, "--speed", Speed.parse, env="SPEED", default="max")
+    default_run_dir = str(REPO_ROOT / ".runs" / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ"))
+    run_dir = setting(args.run_dir, "--run-dir", folder_to_create, default=default_run_dir).resolve()
+    warehouse = setting(
+        args.warehouse, "--warehouse", file_to_create, env="WAREHOUSE", default=str(run_dir / "warehouse.duckdb")
+    ).resolve()
+    return RunSettings(run_dir, warehouse, data_dir, orders, seed, speed, follow)
+
+
+def _data_dir(text: str) -> Path:
+    folder = existing_folder(text)
+    find_sources(folder)
+    return folder
+
+
+def _follow_speed(text: str) -> Speed:
+    speed = Speed.parse(text)
+    if speed.factor is None:
+        raise ValueError("follow mode replays at <N>x historical speed (e.g. 3600x)")
+    return speed
 
 
 def summary(result: RunResult) -> str:
@@ -88,12 +124,20 @@ def summary(result: RunResult) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    settings = parse_args(argv)
+    args = build_parser().parse_args(argv)
+    try:
+        settings = resolve(args)
+    except BadSetting as error:
+        return report_bad_setting(error)
+    log_client_to(settings.run_dir / "kafka-client.log")
     try:
         result = run(settings)
     except KeyboardInterrupt:
         print("\ninterrupted: every process the run started has been stopped", file=sys.stderr)
         return 130
+    except NoOlistFiles as error:  # a gzipped file found wanting while it was decompressed, before any engine
+        data_dir = setting_name(args.data_dir, "--data-dir", "DATA_DIR")
+        return report_bad_setting(BadSetting(data_dir, settings.data_dir, str(error)))
     except (PipelineFailed, FollowFailed) as error:
         print(f"\nthe run failed: {error}\nlogs are in {settings.run_dir}", file=sys.stderr)
         return 1

@@ -58,7 +58,7 @@ class RunSettings:
     data_dir: Path | None = None
     orders: int = 10_000
     seed: int = 7
-    speed: str = "max"
+    speed: Speed = field(default_factory=Speed)
     follow: FollowSettings | None = None  # follow mode (localtwin/follow.py) instead of a single replay
 
 
@@ -130,7 +130,7 @@ def _run_on(engines: LocalEngines, settings: RunSettings, sources: SourceFiles, 
         if settings.follow is None:
             with clock.stage("stream through Kafka"):
                 start_stream(engines, bronze, sources.streamed)
-                produced = replay_into_kafka(engines, sources.directory, sources.streamed, Speed.parse(settings.speed))
+                produced = replay_into_kafka(engines, sources.directory, sources.streamed, settings.speed)
         else:
             produced, freshness = follow_stream(
                 engines, s3, bronze, sources, settings.follow,

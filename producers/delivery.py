@@ -30,12 +30,12 @@ class Speed:
     def parse(cls, text: str) -> Speed:
         match = _SPEED_RE.match(text.strip())
         if match is None:
-            raise ValueError(f"invalid speed {text!r}: use 'max', '<N>x' (e.g. 3600x) or '<N>/s' (e.g. 500/s)")
+            raise ValueError("invalid speed: use 'max', '<N>x' (e.g. 3600x) or '<N>/s' (e.g. 500/s)")
         if match["max"]:
             return cls()
         value = float(match["factor"] or match["rate"])
         if value <= 0:
-            raise ValueError(f"invalid speed {text!r}: must be greater than zero")
+            raise ValueError("invalid speed: must be greater than zero")
         return cls(factor=value) if match["factor"] else cls(rate=value)
 
     @property

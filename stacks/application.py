@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 from datetime import datetime
 
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-
 import aws_cdk as cdk
 
 from environments import Environment, resolve_environment

@@ -6,6 +6,8 @@ import argparse
 import tempfile
 from collections import Counter
 
+from deployment.branch import USAGE_ERROR, branch_from_environment
+from environments import EnvironmentError as UnusableEnvironment
 from stacks.application import create_app
 
 
@@ -29,8 +31,11 @@ def describe(branch: str | None) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--branch", help="git branch (default: the current one)")
-    print(describe(parser.parse_args().branch or None))
+    parser.add_argument("--branch", help="git branch (default: $BRANCH, else the current one)")
+    try:
+        print(describe(parser.parse_args().branch or branch_from_environment()))
+    except UnusableEnvironment as error:
+        parser.exit(USAGE_ERROR, f"error: {error}\n")
 
 
 if __name__ == "__main__":

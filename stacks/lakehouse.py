@@ -121,7 +121,6 @@ def build_lakehouse(scope: Construct, env: Environment) -> Lakehouse:
         bronze_bucket_name=env.bucket_name("bronze"),
         cluster_name=env.resource_name("kafka"),
         connector_name=env.resource_name("bronze-sink"),
-        topic_admin_function_name=env.resource_name("kafka-topics"),
         producer_function_name=env.resource_name("producer"),
         producer_failure_queue_name=env.resource_name("producer-failures"),
         replay_source_bucket_name=env.bucket_name("landing"),

@@ -15,12 +15,18 @@ from constructs import Construct
 
 from environments.profiles import MwaaSettings
 from stacks.compliance import acknowledge_wildcards
-from stacks.constructs.mwaa_artifacts import DAGS_PREFIX, REQUIREMENTS_KEY, STARTUP_SCRIPT_KEY, MwaaArtifacts
+from stacks.constructs.mwaa_artifacts import (
+    AIRFLOW_STATE_PREFIX,
+    DAGS_PREFIX,
+    PLUGINS_KEY,
+    REQUIREMENTS_KEY,
+    STARTUP_SCRIPT_KEY,
+    MwaaArtifacts,
+)
+from stacks.constructs.mwaa_plugins import TOOLS
 from stacks.synth_context import REPO_ROOT
 
 AIRFLOW_VERSION = "3.0.6"
-# Must match ARTIFACTS_PREFIX in dags/keystone_dags/settings.py.
-AIRFLOW_STATE_PREFIX = "airflow"
 LOG_TYPES = ("DAGProcessing", "Scheduler", "Task", "WebServer", "Worker")
 
 
@@ -54,6 +60,7 @@ class OrchestrationStack(cdk.Stack):
             key=key,
             requirements=REPO_ROOT / "dags" / "requirements-mwaa.txt",
             startup=REPO_ROOT / "dags" / "startup.sh",
+            tools={tool: REPO_ROOT / "dags" / f"requirements-{tool}.txt" for tool in TOOLS},
         )
         role = self._execution_role(
             environment_name,
@@ -84,6 +91,8 @@ class OrchestrationStack(cdk.Stack):
             requirements_s3_object_version=artifacts.requirements_version,
             startup_script_s3_path=STARTUP_SCRIPT_KEY,
             startup_script_s3_object_version=artifacts.startup_script_version,
+            plugins_s3_path=PLUGINS_KEY,
+            plugins_s3_object_version=artifacts.plugins_version,
             network_configuration=mwaa.CfnEnvironment.NetworkConfigurationProperty(
                 security_group_ids=[security_group.security_group_id], subnet_ids=private_subnets
             ),

@@ -10,6 +10,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from stacks.constructs.lake_bucket import LakeBucket
+from stacks.constructs.mwaa_artifacts import artifacts_lifecycle_rules
 from stacks.constructs.retention import removal_policy
 
 
@@ -80,13 +81,7 @@ class StorageStack(cdk.Stack):
                 )
             ],
         )
-        self.artifacts = lake_bucket(
-            "artifacts",
-            versioned=True,
-            lifecycle_rules=[
-                s3.LifecycleRule(id="expire-old-artifact-versions", noncurrent_version_expiration=cdk.Duration.days(30))
-            ],
-        )
+        self.artifacts = lake_bucket("artifacts", versioned=True, lifecycle_rules=artifacts_lifecycle_rules())
 
 
 def _tiering(infrequent_access_after_days: int | None, archive_after_days: int | None) -> list[s3.LifecycleRule]:

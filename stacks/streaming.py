@@ -36,7 +36,6 @@ class StreamingStack(cdk.Stack):
         bronze_bucket_name: str,
         cluster_name: str,
         connector_name: str,
-        topic_admin_function_name: str,
         producer_function_name: str,
         producer_failure_queue_name: str,
         replay_source_bucket_name: str,
@@ -71,17 +70,11 @@ class StreamingStack(cdk.Stack):
         self.topics = KafkaTopics(
             self,
             "Topics",
-            cluster=self.cluster,
+            cluster_arn=self.cluster.cluster_arn,
             topics=topics,
             partitions=msk.topic_partitions,
             replication_factor=msk.topic_replication_factor,
-            function_name=topic_admin_function_name,
-            kafka_client_layer=self.kafka_client_layer,
-            vpc=vpc,
-            subnets=private,
-            security_group=client_security_group,
-            log_retention_days=log_retention_days,
-            destroy_logs_on_teardown=destroy_data_on_teardown,
+            destroy_on_teardown=destroy_data_on_teardown,
         )
         self.connector = S3SinkConnector(
             self,
@@ -98,7 +91,7 @@ class StreamingStack(cdk.Stack):
             destroy_on_teardown=destroy_data_on_teardown,
         )
         # The sink subscribes to topics that must exist: auto-creation is off.
-        self.connector.connector.node.add_dependency(self.topics.resource)
+        self.connector.connector.node.add_dependency(self.topics)
         self.producer = self._producer(
             producer_function_name, replay_source_bucket_name, topics, key, vpc, private, client_security_group,
             log_retention_days, destroy_data_on_teardown,

@@ -1,6 +1,15 @@
 """Catalog: Glue databases, Bronze tables from the contracts with projection, the Athena workgroup."""
 
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
 from contracts import TABLES, layout
+from tests.fixtures.projection import projected_partitions
+
+# The day of this repository's first commit: no environment of it can have written Bronze before (partitions are
+# by arrival, the hour the sink or the batch ingestion wrote, not by the orders' own dates).
+FIRST_POSSIBLE_ARRIVAL = datetime(2026, 11, 25, tzinfo=UTC)
 
 
 def _tables(synthesized):
@@ -74,3 +83,22 @@ def test_demo_analyses_are_named_queries_in_the_workgroup(feature_env):
         assert props["WorkGroup"] == feature_env.environment.resource_name("lakehouse")
         assert props["Database"] == gold
         assert f'"{gold}".' in props["QueryString"] and "{{" not in props["QueryString"]
+
+
+@pytest.mark.parametrize("age", [timedelta(hours=1), timedelta(days=7), timedelta(days=365)])
+def test_an_unfiltered_query_projects_only_partitions_since_data_could_arrive(main_env, feature_env, age):
+    """An unfiltered Bronze query enumerates the partitions of the hours since the project began, up to now, and
+    no more (from 2016 it was ~95,000 hourly prefixes per table, each one an S3 listing)."""
+    now = FIRST_POSSIBLE_ARRIVAL + age
+    days = age.days + 1
+    for synthesized in (main_env, feature_env):
+        for name, table in _tables(synthesized).items():
+            keys = [key["Name"] for key in table["TableInput"]["PartitionKeys"]]
+            partitions = projected_partitions(table["TableInput"]["Parameters"], keys, now)
+            if keys == ["dt", "hour"]:
+                assert len(partitions) == days * 24, (name, len(partitions))
+                assert (now.strftime("%Y-%m-%d"), now.strftime("%H")) in partitions, name
+            else:
+                assert keys == ["ingest_date"]
+                assert len(partitions) == days, (name, len(partitions))
+                assert (now.strftime("%Y-%m-%d"),) in partitions, name

@@ -17,7 +17,7 @@ from tests.fixtures.synth import FEATURE_BRANCH
 CFN_LINT_IGNORED = ("W3005", "W3010")
 ENVIRONMENTS = ["main_env", "feature_env"]
 # Resources whose names are unique only within their parent (an Athena named query within its workgroup).
-NAMES_SCOPED_BY_PARENT = {"AWS::Athena::NamedQuery"}
+NAMES_SCOPED_BY_PARENT = {"AWS::Athena::NamedQuery", "AWS::MSK::Topic"}
 # Properties ending in "Name" that name no resource: an inline policy (scoped to its role), a label, a metric.
 NOT_PHYSICAL_NAMES = {"PolicyName", "DisplayName", "MetricName"}
 CFN_LINT = str(Path(sys.executable).parent / "cfn-lint")

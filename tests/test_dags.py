@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from localtwin.airflow import AirflowHome, LocalTwinSettings
+from localtwin.airflow.home import AirflowHome
+from localtwin.airflow.settings import LocalTwinSettings
 from tests.fixtures.airflow import airflow_python, dbt_manifest, duckdb_extension_dir, migrated_airflow_db  # noqa: F401
 
 EXPECTED_DAGS = {"olist_batch_ingestion", "olist_replay", "olist_transform"}

@@ -25,9 +25,10 @@ import pytest
 
 from connector.s3_sink import S3SinkSettings, connector_config, key_template
 from contracts import STREAMED_TABLES, TABLES
+from dbt_project.scripts.manifest import parse_manifest
 from lambdas.ingestion.cli import ingest_directory, ingest_landing
 from lambdas.ingestion.storage import S3Bronze
-from localtwin.airflow import REPO_ROOT, dbt_parse
+from localtwin.airflow.venv import REPO_ROOT
 from tests.fixtures.airflow import (  # noqa: F401
     DagRun,
     LocalTwin,
@@ -202,7 +203,7 @@ def test_a_failing_dbt_test_stops_the_run_before_gold_changes(pipeline: Pipeline
     (project / "tests" / "injected_failure_on_silver_orders.sql").write_text(
         "select order_id from {{ ref('stg_olist__orders') }}\n"
     )
-    manifest = dbt_parse(project, tmp_path / "target")
+    manifest = parse_manifest(project, tmp_path / "target")
 
     # Only the failing model and what depends on it are rendered: the gate is the same, the run much shorter.
     run = twin.with_settings(dbt_project_dir=project, dbt_manifest=manifest).dags_test(

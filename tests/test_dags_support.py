@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from localtwin.airflow import DAGS_FOLDER
-from localtwin.airflow import main as airflow_cli
+from localtwin.airflow.__main__ import main as airflow_cli
+from localtwin.airflow.home import DAGS_FOLDER
 
 sys.path.insert(0, str(DAGS_FOLDER))
 

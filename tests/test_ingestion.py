@@ -460,7 +460,7 @@ def test_handler_raises_after_trying_every_record(s3: Any, buckets: tuple[str, s
     with pytest.raises(IngestionFailed) as failed:
         handler(s3_event(landing, ["unknown/x.csv", "order_items/ok.csv", "order_items/empty.csv"]), None)
     message = str(failed.value)
-    assert "unknown/x.csv" in message and "UnknownTable" in message
+    assert "unknown/x.csv" in message and "is not under a table prefix" in message
     assert "REJECTED order_items/empty.csv: empty file" in message
     assert len(S3Bronze(s3, bronze_bucket).list_keys("batch/order_items/")) == 1
 

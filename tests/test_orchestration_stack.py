@@ -59,7 +59,7 @@ def test_environment_waits_for_every_artifact_deployment(feature_env):
     template = feature_env.template("Orchestration")
     _, environment = _environment(feature_env)
     deployments = template.find_resources("Custom::CDKBucketDeployment")
-    assert len(deployments) == 3
+    assert len(deployments) == 4
     assert set(deployments) <= set(environment["DependsOn"])
     dags = [d for d in deployments.values() if d["Properties"].get("DestinationBucketKeyPrefix") == "dags/"]
     assert len(dags) == 1 and dags[0]["Properties"]["Prune"] is True

@@ -15,7 +15,7 @@ import pytest
 from contracts import TABLES
 from lambdas.ingestion.cli import ingest_directory
 from lambdas.ingestion.storage import LocalBronze
-from localtwin.airflow import REPO_ROOT
+from localtwin.airflow.venv import REPO_ROOT
 from tests.fixtures.airflow import airflow_python  # noqa: F401
 from tests.fixtures.bronze_writer import purchase_times, read_rows, stream_events, write_events
 

@@ -3,6 +3,9 @@
 import base64
 import json
 
+import pytest
+from moto.iam.access_control import IAMPolicy, PermissionResult
+
 from connector.s3_sink import connector_config, resolve_key
 from contracts import STREAMED_TABLES, layout
 from stacks.constructs.kafka_cluster import SERVER_PROPERTIES
@@ -41,19 +44,25 @@ def test_automatic_topic_creation_is_off(feature_env):
     assert SERVER_PROPERTIES["auto.create.topics.enable"] == "false"
 
 
-def test_topics_are_created_by_a_vpc_custom_resource(feature_env):
-    template = feature_env.template("Streaming")
-    topics = _one(template, "Custom::KafkaTopics")
-    assert [topic["Name"] for topic in topics["Topics"]] == TOPICS
-    assert {topic["Partitions"] for topic in topics["Topics"]} == {feature_env.environment.profile.msk.topic_partitions}
-    assert "Fn::GetAtt" in topics["BootstrapServers"]  # from the GetBootstrapBrokers lookup, not a constant
-    admin = [
-        fn["Properties"]
-        for fn in template.find_resources("AWS::Lambda::Function").values()
-        if fn["Properties"].get("FunctionName") == feature_env.environment.resource_name("kafka-topics")
-    ]
-    assert len(admin) == 1 and "VpcConfig" in admin[0]
-    assert admin[0]["Handler"] == "lambdas.kafka_admin.handler.handler"
+def test_topics_are_msk_topic_resources_of_this_cluster(feature_env):
+    """AWS::MSK::Topic (MSK's topic API) serves provisioned clusters on Kafka 3.6.0 or later
+    (https://docs.aws.amazon.com/msk/latest/developerguide/msk-topic-operations-information.html)."""
+    template = feature_env.template("Streaming").to_json()
+    (cluster_id,) = [k for k, r in template["Resources"].items() if r["Type"] == "AWS::MSK::Cluster"]
+    settings = feature_env.environment.profile.msk
+    assert tuple(int(part) for part in settings.kafka_version.split(".")[:2]) >= (3, 6)
+    topics = [r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::MSK::Topic"]
+    assert sorted(topic["TopicName"] for topic in topics) == sorted(TOPICS)
+    for topic in topics:
+        assert topic["ClusterArn"] == {"Fn::GetAtt": [cluster_id, "Arn"]}
+        assert (topic["PartitionCount"], topic["ReplicationFactor"]) == (
+            settings.topic_partitions,
+            settings.topic_replication_factor,
+        )
+    # The sink subscribes to topics that must exist: auto-creation is off.
+    (connector,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::KafkaConnect::Connector"]
+    topic_ids = {k for k, r in template["Resources"].items() if r["Type"] == "AWS::MSK::Topic"}
+    assert topic_ids <= set(connector["DependsOn"])
 
 
 def test_bootstrap_brokers_come_from_the_msk_api(feature_env):
@@ -137,3 +146,116 @@ def test_cloud_producer_replays_only_from_the_landing_replay_prefix(feature_env)
     assert f"{env.bucket_name('landing')}/replay/*" in policies
     assert f"{env.bucket_name('landing')}/*" not in policies
     assert "kafka-cluster:WriteDataIdempotently" in policies
+
+
+CLUSTER_UUID = "6f1c2a3b-0d4e-4f5a-9b8c-7d6e5f4a3b2c-2"
+CONNECTOR_ID = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d-3"
+
+
+def _connector_policy(synthesized) -> tuple[list[dict], str, str]:
+    """The connector role's Kafka statements, with the cluster ARN resolved as MSK would make it."""
+    template = synthesized.template("Streaming").to_json()
+    env = synthesized.environment
+    (cluster_id,) = [k for k, r in template["Resources"].items() if r["Type"] == "AWS::MSK::Cluster"]
+    prefix = f"arn:aws:kafka:{env.region}:{env.account}"
+    cluster_name = env.resource_name("kafka")
+    cluster_arn = f"{prefix}:cluster/{cluster_name}/{CLUSTER_UUID}"
+    (policy,) = [
+        r["Properties"]["PolicyDocument"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::IAM::Policy" and "ExecutionRole" in json.dumps(r["Properties"]["Roles"])
+    ]
+    statements = json.loads(
+        json.dumps(policy["Statement"]).replace(
+            json.dumps({"Fn::GetAtt": [cluster_id, "Arn"]}), json.dumps(cluster_arn)
+        )
+    )
+    kafka = [s for s in statements if any(a.startswith("kafka-cluster:") for a in _list(s["Action"]))]
+    assert "Fn::" not in json.dumps(kafka), kafka
+    return kafka, prefix, f"{cluster_name}/{CLUSTER_UUID}"
+
+
+def _list(value):
+    return value if isinstance(value, list) else [value]
+
+
+def _allows(statements: list[dict], action: str, resource: str) -> bool:
+    document = json.dumps({"Version": "2012-10-17", "Statement": statements})
+    return IAMPolicy(document).is_action_permitted(action, resource) == PermissionResult.PERMITTED
+
+
+@pytest.mark.parametrize("kind", ["configs", "offsets", "status"])
+def test_connector_role_reaches_the_internal_topics_under_both_documented_names(feature_env, kind):
+    """MSK Connect's own pages disagree on the prefix of the topics it creates per connector:
+    "State management of Amazon MSK Connect applications" (msk-connect-state-management.html) names them
+    __msk_connect_<configs|status|offsets>_<connector>_<id>; "Manage source connector offsets"
+    (msk-connect-manage-connector-offsets.html) and the service execution role example
+    (msk-connect-service-execution-role.html) use __amazon_msk_connect_. The role must allow both."""
+    statements, prefix, cluster = _connector_policy(feature_env)
+    connector = feature_env.environment.resource_name("bronze-sink")
+    for internal in (
+        f"__amazon_msk_connect_{kind}_{connector}_{CONNECTOR_ID}",
+        f"__msk_connect_{kind}_{connector}_{CONNECTOR_ID}",
+    ):
+        topic = f"{prefix}:topic/{cluster}/{internal}"
+        for action in (
+            "kafka-cluster:CreateTopic",
+            "kafka-cluster:DescribeTopic",
+            "kafka-cluster:ReadData",
+            "kafka-cluster:WriteData",
+        ):
+            assert _allows(statements, action, topic), (action, topic)
+        group = f"{prefix}:group/{cluster}/{internal}"
+        for action in ("kafka-cluster:AlterGroup", "kafka-cluster:DescribeGroup"):
+            assert _allows(statements, action, group), (action, group)
+
+
+def test_connector_role_consumes_its_topics_as_its_own_group_only(feature_env):
+    statements, prefix, cluster = _connector_policy(feature_env)
+    connector = feature_env.environment.resource_name("bronze-sink")
+    assert _allows(statements, "kafka-cluster:Connect", f"{prefix}:cluster/{cluster}")
+    for topic in TOPICS:
+        assert _allows(statements, "kafka-cluster:ReadData", f"{prefix}:topic/{cluster}/{topic}")
+        assert not _allows(statements, "kafka-cluster:WriteData", f"{prefix}:topic/{cluster}/{topic}")
+    # Kafka Connect's sink consumer group is connect-<connector name>.
+    assert _allows(statements, "kafka-cluster:AlterGroup", f"{prefix}:group/{cluster}/connect-{connector}")
+    assert not _allows(statements, "kafka-cluster:AlterGroup", f"{prefix}:group/{cluster}/connect-other")
+    assert not _allows(statements, "kafka-cluster:ReadData", f"{prefix}:topic/{cluster}/olist.other.v1")
+    other_cluster = f"{prefix}:topic/keystone-other-kafka/{CLUSTER_UUID}/__amazon_msk_connect_offsets_x"
+    assert not _allows(statements, "kafka-cluster:WriteData", other_cluster)
+
+
+def _log_group_name(template, reference: dict) -> str:
+    (logical_id,) = reference.values()
+    return template.to_json()["Resources"][logical_id]["Properties"].get(
+        "LogGroupName", "<generated by CloudFormation>"
+    )
+
+
+def test_vended_log_groups_sit_under_the_vendedlogs_prefix(main_env, feature_env):
+    """MSK broker logs and MSK Connect worker logs are vended logs: the service adds each log group to the
+    account's CloudWatch Logs resource policy, which is limited to 5,120 characters; log groups under
+    /aws/vendedlogs/ are covered by one wildcard entry instead ("Enabling logging from AWS services",
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-and-resource-policy.html)."""
+    for synthesized in (main_env, feature_env):
+        template = synthesized.template("Streaming")
+        cluster = _one(template, "AWS::MSK::Cluster")
+        connector = _one(template, "AWS::KafkaConnect::Connector")
+        broker_logs = cluster["LoggingInfo"]["BrokerLogs"]["CloudWatchLogs"]["LogGroup"]
+        worker_logs = connector["LogDelivery"]["WorkerLogDelivery"]["CloudWatchLogs"]["LogGroup"]
+        for reference in (broker_logs, worker_logs):
+            name = _log_group_name(template, reference)
+            assert name.startswith("/aws/vendedlogs/"), name
+            assert synthesized.environment.slug in name, name
+
+
+def test_the_persistent_cluster_and_its_topics_outlive_the_stack(main_env, feature_env):
+    kinds = ("AWS::MSK::Cluster", "AWS::MSK::Configuration", "AWS::MSK::Topic")
+    for synthesized, policy in ((main_env, "Retain"), (feature_env, "Delete")):
+        resources = [r for r in synthesized.template("Streaming").to_json()["Resources"].values() if r["Type"] in kinds]
+        for resource in resources:
+            assert (resource.get("DeletionPolicy"), resource.get("UpdateReplacePolicy")) == (policy, policy), (
+                synthesized.environment.branch,
+                resource["Type"],
+            )
+        assert {r["Type"] for r in resources} == set(kinds)

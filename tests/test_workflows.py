@@ -129,3 +129,64 @@ def test_untrusted_branch_names_never_reach_a_shell_inline():
     for path in WORKFLOWS.glob("*.yml"):
         for job in _workflow(path.name)["jobs"].values():
             assert "${{" not in _runs(job), f"{path.name}: pass values to run steps through env, not inline"
+
+
+# Upper estimates of the longest path through stacks/lakehouse.py's dependency graph, in minutes
+# (docs/deploying.md, "How long a deploy takes"): Network, then Streaming (MSK cluster, then its connector),
+# then Orchestration (MWAA); teardown the other way round plus the wait for Lambda's network interfaces.
+DEPLOY_CRITICAL_PATH_MINUTES = 5 + 60 + 20 + 30 + 5
+RESUME_WAIT_MINUTES = 60  # deployment/resume.py WAIT_LIMIT
+TEARDOWN_CRITICAL_PATH_MINUTES = 30 + 20 + 30 + 40 + 5
+
+
+def _credentials_step(job: dict) -> dict:
+    return next(step for step in job["steps"] if "configure-aws-credentials" in step.get("uses", ""))
+
+
+@pytest.mark.parametrize(
+    ("workflow", "job", "estimate"),
+    [
+        ("deploy.yml", "deploy", DEPLOY_CRITICAL_PATH_MINUTES + RESUME_WAIT_MINUTES),
+        ("teardown.yml", "destroy", TEARDOWN_CRITICAL_PATH_MINUTES),
+    ],
+)
+def test_a_first_deploy_and_a_teardown_fit_in_the_job_and_its_aws_session(workflow, job, estimate):
+    definition = _workflow(workflow)["jobs"][job]
+    assert definition["timeout-minutes"] >= estimate
+    # configure-aws-credentials defaults to a one-hour session; it must outlast the job.
+    session = int(_credentials_step(definition)["with"]["role-duration-seconds"])
+    assert session >= definition["timeout-minutes"] * 60
+    assert session <= 12 * 3600, "IAM's largest MaxSessionDuration is 12 hours"
+
+
+def test_independent_stacks_deploy_side_by_side():
+    result = subprocess.run(
+        ["make", "-n", "--no-print-directory", "deploy", "BRANCH=main"], cwd=REPO, capture_output=True, text=True
+    )
+    deploy = next(line for line in result.stdout.splitlines() if " deploy --all" in line)
+    # Network and Storage, then Catalog, Streaming, Ingestion and Monitoring at once (stacks/lakehouse.py).
+    assert re.search(r"--concurrency 4\b", deploy), deploy
+
+
+def test_the_toolchain_sets_up_the_node_lts_make_runs():
+    action = yaml.safe_load((REPO / ".github" / "actions" / "toolchain" / "action.yml").read_text())
+    node = next(step for step in action["runs"]["steps"] if step["uses"].startswith("actions/setup-node"))
+    assert str(node["with"]["node-version"]) == "22"
+    for path in [*WORKFLOWS.glob("*.yml"), REPO / ".github" / "actions" / "toolchain" / "action.yml"]:
+        assert "JSII_SILENCE_WARNING" not in path.read_text(), path.name
+
+
+# Fields of the triggering event that whoever pushes a branch or opens a pull request chooses.
+ATTACKER_CONTROLLED = re.compile(
+    r"\$\{\{[^}]*\b(github\.head_ref|github\.ref_name|github\.event\.(ref|pull_request\.(title|body|head\.(ref|label))"
+    r"|head_commit\.message|commits|comment\.body|issue\.(title|body))|inputs\.branch)\b"
+)
+
+
+def test_attacker_controlled_event_fields_reach_scripts_only_through_env():
+    for path in WORKFLOWS.glob("*.yml"):
+        for name, job in _workflow(path.name)["jobs"].items():
+            for step in job.get("steps", []):
+                for script in (step.get("run", ""), step.get("with", {}).get("script", "")):
+                    assert not ATTACKER_CONTROLLED.search(script), f"{path.name}:{name}: {script[:80]}"
+                    assert "${{" not in script, f"{path.name}:{name}: pass values to scripts through env"

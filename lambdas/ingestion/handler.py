@@ -5,23 +5,25 @@ Environment:
 - `LOG_LEVEL` (optional, default INFO).
 - `AWS_ENDPOINT_URL_S3` (optional, honoured by boto3): an S3-compatible endpoint for local runs.
 
-Every record of the event is attempted. If any file fails (unknown table prefix, file-level rejection,
-S3 error after retries) the handler raises after trying the others; Lambda's asynchronous retries then find
-the good files already committed (manifest present, nothing rewritten) and the event ends in the DLQ.
+Every record of the event is attempted. If any file fails (refused by `routing.landing_verdict`: unknown table
+prefix, not a CSV, an archive; file-level rejection; S3 error after retries) the handler raises after trying the
+others; Lambda's asynchronous retries then find the good files already committed (manifest present, nothing
+rewritten) and the event ends in the DLQ.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_plus
 
-from contracts import layout
 from lambdas.ingestion import logs
 from lambdas.ingestion.ingest import ingest_file
-from lambdas.ingestion.report import FileFailure, IngestionReport
+from lambdas.ingestion.report import FileFailure, IngestionReport, Skipped
+from lambdas.ingestion.routing import Refused, Skip, landing_verdict
 from lambdas.ingestion.storage import Bronze, S3Bronze, S3Source, s3_client
 
 
@@ -74,21 +76,27 @@ def ingest_event(event: dict[str, Any], client: Any, bronze: S3Bronze) -> Ingest
 
 
 def ingest_objects(client: Any, objects: Iterable[tuple[str, str]], bronze: Bronze) -> IngestionReport:
-    """Ingest each (bucket, key) of a landing bucket, but folder markers and the producer's replay sources.
+    """Ingest each (bucket, key) of a landing bucket, as `routing.landing_verdict` says.
 
-    Every object is attempted: one that fails is logged and reported, and the others still go.
+    Every object is attempted: one that is refused or fails is logged and reported, and the others still go.
+    Skipped objects (folder markers, the producer's replay sources) are listed with the reason.
     """
     report = IngestionReport()
     for bucket, key in objects:
-        if key.endswith("/"):
-            logs.log("folder_marker_ignored", source_key=key)
+        uri = f"s3://{bucket}/{key}"
+        try:
+            verdict = landing_verdict(key)
+        except Refused as refused:
+            logs.log("file_refused", logging.ERROR, source_bucket=bucket, source_key=key, reason=str(refused))
+            report.failures.append(FileFailure(uri, str(refused)))
             continue
-        if key.startswith(f"{layout.REPLAY_PREFIX}/"):
-            logs.log("replay_source_ignored", source_key=key)
+        if isinstance(verdict, Skip):
+            logs.log("file_skipped", source_key=key, reason=verdict.reason)
+            report.skipped.append(Skipped(uri, verdict.reason))
             continue
         try:
             report.results.append(ingest_file(S3Source.head(client, bucket, key), bronze))
         except Exception as error:  # reported, and the run fails once every object was attempted
             logs.log_exception("file_failed", source_bucket=bucket, source_key=key)
-            report.failures.append(FileFailure(f"s3://{bucket}/{key}", f"{type(error).__name__}: {error}"))
+            report.failures.append(FileFailure(uri, f"{type(error).__name__}: {error}"))
     return report

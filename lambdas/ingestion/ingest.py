@@ -8,8 +8,11 @@
 3. Upload `batch/<table>/ingest_date=D/<sha256>.parquet`, `quarantine/<table>/ingest_date=D/<sha256>.jsonl`
    (when rows were rejected), then the manifest, last, which commits the file.
 
-A file-level problem (empty, header only, wrong header, invalid UTF-8, broken quoting) loads nothing: the
-original bytes are copied to `quarantine/.../<sha256>.csv`, a quarantine entry and a manifest with status
+A `.csv.gz` drop is read as the CSV it holds (`compression`): sha256, size and rows are the CSV's.
+
+A file-level problem (empty, header only, wrong header or delimiter, invalid UTF-8, broken quoting, invalid or
+over-expanding gzip) loads nothing: the original bytes, as they landed, are copied to
+`quarantine/.../<sha256>.csv` (`.csv.gz`), a quarantine entry and a manifest with status
 `rejected` say why, and the result is not ok (the CLI exits non-zero, the Lambda raises so the event reaches
 the dead-letter queue). `D` is the date the file landed (its last-modified time, UTC), so a retry after a
 crash rewrites the same keys instead of duplicating rows under a new date.
@@ -33,12 +36,13 @@ from contracts.arrow.scan import ScanningReader, SourceFacts
 from contracts.layout import batch_table_prefix, manifest_prefix, quarantine_prefix
 from contracts.olist import TableContract
 from contracts.validation import EmptyFile, FileRejected, NoDataRows
+from lambdas.ingestion.compression import GzipSource, stream_problem
 from lambdas.ingestion.loader import FileLoader
 from lambdas.ingestion.logs import log
 from lambdas.ingestion.manifest import LOADED, REJECTED, FileError, Manifest
 from lambdas.ingestion.report import FileResult
 from lambdas.ingestion.retry import s3_retry
-from lambdas.ingestion.routing import table_for_key
+from lambdas.ingestion.routing import Refused, Skip, landing_verdict
 from lambdas.ingestion.storage import Bronze, SourceFile
 
 
@@ -50,13 +54,13 @@ class _Keys:
     rejected_copy: str
 
     @classmethod
-    def of(cls, table: TableContract, sha256: str, ingest_date: str) -> _Keys:
+    def of(cls, table: TableContract, sha256: str, ingest_date: str, copy_suffix: str = ".csv") -> _Keys:
         partition = f"ingest_date={ingest_date}/"
         return cls(
             manifest=f"{manifest_prefix(table.name)}{sha256}.json",
             output=f"{batch_table_prefix(table.name)}{partition}{sha256}.parquet",
             quarantine=f"{quarantine_prefix(table.name)}{partition}{sha256}.jsonl",
-            rejected_copy=f"{quarantine_prefix(table.name)}{partition}{sha256}.csv",
+            rejected_copy=f"{quarantine_prefix(table.name)}{partition}{sha256}{copy_suffix}",
         )
 
 
@@ -73,15 +77,24 @@ def ingest_file(
     table: TableContract | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> FileResult:
-    """Ingest `source` into `bronze`; the table comes from the landing key's prefix unless given."""
-    table = table or table_for_key(source.key)
+    """Ingest `source` into `bronze`; the table comes from the landing key's prefix unless given.
+
+    Raises `routing.Refused` for a key the ingestion does not take (see `routing.landing_verdict`).
+    """
+    verdict = landing_verdict(source.key)
+    if isinstance(verdict, Skip):
+        raise Refused(f"{source.key!r} is not ingested: {verdict.reason}")
+    table = table or verdict.table
+    landed = source
+    if verdict.gzip:
+        source = GzipSource(source)
     started = datetime.now(UTC)
     ingest_date = source.last_modified.astimezone(UTC).date().isoformat()
     ingested_at = clock().astimezone(UTC).replace(tzinfo=None)
     with tempfile.TemporaryDirectory(prefix="olist-ingest-") as work:
         converted = _convert(source, table, Path(work), ingested_at)
         facts = converted.facts
-        keys = _Keys.of(table, facts.sha256, ingest_date)
+        keys = _Keys.of(table, facts.sha256, ingest_date, ".csv.gz" if verdict.gzip else ".csv")
         prior = bronze.read_json(keys.manifest)
         if prior is not None:
             manifest = Manifest.from_json(prior)
@@ -99,7 +112,7 @@ def ingest_file(
             "parser": converted.parser,
         }
         if isinstance(converted.outcome, _Rejected):
-            manifest = _reject_file(source, bronze, keys, base, converted.outcome)
+            manifest = _reject_file(landed, bronze, keys, base, converted.outcome)
         else:
             manifest = _publish(bronze, keys, base, converted.outcome)
     bronze.put_bytes(keys.manifest, manifest.to_json())
@@ -137,6 +150,9 @@ def _convert(source: SourceFile, table: TableContract, work: Path, ingested_at: 
             log("csv_module_fallback", table=table.name, source_key=source.key, reason=str(unsuitable))
             loader = None
         facts = scanning.finish()
+        problem = stream_problem(stream)
+    if problem is not None:
+        return _Converted(facts, _Rejected(problem, 0), "arrow")
     if facts.size == 0:
         empty = EmptyFile("empty file (0 bytes): the export or upload produced nothing", source.key)
         return _Converted(facts, _Rejected(empty, 0), "csv")
@@ -201,7 +217,7 @@ def _publish(bronze: Bronze, keys: _Keys, base: dict[str, object], loader: FileL
 def _reject_file(
     source: SourceFile, bronze: Bronze, keys: _Keys, base: dict[str, object], rejected: _Rejected
 ) -> Manifest:
-    """Keep the original bytes and say why nothing of the file was loaded."""
+    """Keep the original bytes (as they landed, compressed or not) and say why nothing of the file was loaded."""
     _copy_source(source, bronze, keys.rejected_copy)
     error = rejected.error
     line = {

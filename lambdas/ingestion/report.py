@@ -22,10 +22,18 @@ class FileResult:
 
 @dataclass(frozen=True)
 class FileFailure:
-    """A file that could not even be attempted (unknown table prefix) or failed unexpectedly."""
+    """A file that could not even be attempted (`routing.Refused`: unknown table, not a CSV) or failed unexpectedly."""
 
     source: str
     error: str
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file left alone because it is not data (a README, a folder marker), with the reason."""
+
+    source: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,7 @@ class TableSummary:
 class IngestionReport:
     results: list[FileResult] = field(default_factory=list)
     failures: list[FileFailure] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -75,4 +84,5 @@ class IngestionReport:
             if not result.ok and result.manifest.error:
                 lines.append(f"REJECTED {result.manifest.source_key}: {result.manifest.error.reason}")
         lines.extend(f"FAILED {failure.source}: {failure.error}" for failure in self.failures)
+        lines.extend(f"{skipped.source}: not read: {skipped.reason}" for skipped in self.skipped)
         return "\n".join(lines)

@@ -91,22 +91,41 @@ def delete_log_groups(logs: Any, names: Iterable[str]) -> list[str]:
     return deleted
 
 
+def lambda_enis(ec2: Any, *, security_group_ids: list[str], subnet_ids: list[str]) -> list[dict]:
+    """The network interfaces Lambda made in these security groups or subnets, attached or not.
+
+    Lambda releases a function's (Hyperplane) interfaces itself, up to about 20 minutes after the function is gone;
+    until then they hold the subnets and security groups, and deleting those fails.
+    """
+    found: dict[str, dict] = {}
+    for name, values in (("group-id", security_group_ids), ("subnet-id", subnet_ids)):
+        if not values:
+            continue
+        pages = ec2.get_paginator("describe_network_interfaces").paginate(Filters=[{"Name": name, "Values": values}])
+        for interface in (item for page in pages for item in page["NetworkInterfaces"]):
+            if _made_by_lambda(interface):
+                found[interface["NetworkInterfaceId"]] = interface
+    return [found[key] for key in sorted(found)]
+
+
 def delete_detached_lambda_enis(ec2: Any, security_group_ids: list[str]) -> list[str]:
     """Delete the detached ENIs Lambda made in these security groups: they block deleting the groups and subnets."""
-    if not security_group_ids:
-        return []
-    pages = ec2.get_paginator("describe_network_interfaces").paginate(
-        Filters=[{"Name": "group-id", "Values": security_group_ids}, {"Name": "status", "Values": ["available"]}]
-    )
     deleted = []
-    for interface in (item for page in pages for item in page["NetworkInterfaces"]):
-        made_by_lambda = interface.get("InterfaceType") == "lambda" or interface.get("Description", "").startswith(
-            "AWS Lambda VPC ENI"
-        )
-        if made_by_lambda:
+    for interface in lambda_enis(ec2, security_group_ids=security_group_ids, subnet_ids=[]):
+        if interface.get("Status") == "available":
             ec2.delete_network_interface(NetworkInterfaceId=interface["NetworkInterfaceId"])
             deleted.append(interface["NetworkInterfaceId"])
     return deleted
+
+
+def describe_enis(interfaces: list[dict]) -> str:
+    return ", ".join(f"{i['NetworkInterfaceId']} ({i.get('Status', '?')})" for i in interfaces)
+
+
+def _made_by_lambda(interface: dict) -> bool:
+    return interface.get("InterfaceType") == "lambda" or interface.get("Description", "").startswith(
+        "AWS Lambda VPC ENI"
+    )
 
 
 def _code(error: ClientError) -> str:

@@ -35,6 +35,7 @@ class StackRecord:
     stack_id: str
     status: str
     tags: Mapping[str, str]
+    deleted_at: datetime | None = None
 
     @property
     def deleted(self) -> bool:

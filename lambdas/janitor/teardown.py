@@ -31,6 +31,9 @@ class Settings:
     sweep_lookback: timedelta = timedelta(days=7)
     # Wait between passes while stack deletions run.
     poll_seconds: float = 30.0
+    # How long a stack holding subnets or security groups waits for Lambda to release its network interfaces,
+    # counted from the environment's expiry or its latest stack deletion (Lambda takes up to ~20 minutes).
+    eni_wait: timedelta = timedelta(minutes=45)
 
 
 @dataclass
@@ -42,6 +45,7 @@ class Report:
     emptied_buckets: list[str] = field(default_factory=list)
     deleted_log_groups: list[str] = field(default_factory=list)
     deleted_enis: list[str] = field(default_factory=list)
+    waiting_for_enis: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
 
@@ -88,11 +92,11 @@ class Janitor:
                 report.deleting.append(stack.name)
                 pending = True
             elif stack.stack_id in first_wave and stack.stack_id not in self._attempted:
-                self._attempted.add(stack.stack_id)
-                pending |= self._delete_stack(environment.slug, stack, report)
+                pending |= self._delete_stack(environment, stack, report)
         return pending
 
-    def _delete_stack(self, slug: str, stack: StackRecord, report: Report) -> bool:
+    def _delete_stack(self, environment: EnvironmentRecord, stack: StackRecord, report: Report) -> bool:
+        slug = environment.slug
         expires_at = stack.expires_at.isoformat() if stack.expires_at else None
         try:
             resources = physical_resources(self._clients.cloudformation, stack.stack_id)
@@ -104,16 +108,57 @@ class Janitor:
             report.deleted_enis += leftovers.delete_detached_lambda_enis(
                 self._clients.ec2, resources.get("AWS::EC2::SecurityGroup", [])
             )
+            held = leftovers.lambda_enis(
+                self._clients.ec2,
+                security_group_ids=resources.get("AWS::EC2::SecurityGroup", []),
+                subnet_ids=resources.get("AWS::EC2::Subnet", []),
+            )
+            if held:
+                return self._wait_for_enis(environment, stack, held, report)
+            self._attempted.add(stack.stack_id)
             arguments = {"StackName": stack.stack_id}
             if self._settings.cloudformation_role_arn:
                 arguments["RoleARN"] = self._settings.cloudformation_role_arn
             self._clients.cloudformation.delete_stack(**arguments)
         except Exception as error:  # one stack's failure must not stop the others; it is logged and retried next run
+            self._attempted.add(stack.stack_id)
             report.errors.append(f"{stack.name}: {error}")
             log("stack_delete_failed", level="ERROR", env=slug, stack=stack.name, error=str(error))
             return False
         report.deletes_started.append(stack.name)
         log("stack_delete_started", env=slug, stack=stack.name, status=stack.status, expires_at=expires_at)
+        return True
+
+    def _wait_for_enis(
+        self, environment: EnvironmentRecord, stack: StackRecord, held: list[dict], report: Report
+    ) -> bool:
+        """Leave the stack for a later pass while Lambda still holds interfaces in it; give up after the bound."""
+        since = max(
+            [stack.expires_at or self._clock()]
+            + [other.deleted_at for other in environment.stacks if other.deleted and other.deleted_at]
+        )
+        waited = self._clock() - since
+        enis = leftovers.describe_enis(held)
+        if waited > self._settings.eni_wait:
+            self._attempted.add(stack.stack_id)  # not again this run; the next scheduled run checks again
+            message = (
+                f"{stack.name}: not deleted: Lambda network interfaces {enis} still hold its subnets or security "
+                f"groups {_minutes(waited)} after the environment's other stacks went (Lambda releases them within "
+                f"about 20 minutes); a function outside this environment may use them: find it with "
+                f"`aws ec2 describe-network-interfaces --network-interface-ids <id>`"
+            )
+            report.errors.append(message)
+            log("lambda_enis_wait_exceeded", level="ERROR", env=environment.slug, stack=stack.name, enis=enis)
+            return False
+        report.waiting_for_enis.append(stack.name)
+        log(
+            "waiting_for_lambda_enis",
+            env=environment.slug,
+            stack=stack.name,
+            enis=enis,
+            waited=_minutes(waited),
+            limit=_minutes(self._settings.eni_wait),
+        )
         return True
 
     def _sweep(self, environment: EnvironmentRecord, report: Report) -> None:
@@ -139,3 +184,7 @@ class Janitor:
         for name in leftovers.delete_log_groups(self._clients.logs, log_groups):
             report.deleted_log_groups.append(name)
             log("log_group_deleted", env=slug, stack=stack.name, log_group=name)
+
+
+def _minutes(duration: timedelta) -> str:
+    return f"{duration.total_seconds() / 60:.0f} min"

@@ -11,7 +11,8 @@ from constructs import Construct
 
 from environments.profiles import MskSettings
 from stacks.compliance import AWS_CUSTOM_RESOURCE_SINGLETON, acknowledge_framework_function
-from stacks.constructs.retention import log_group
+from stacks.constructs.content_name import named_by_content
+from stacks.constructs.retention import log_group, removal_policy
 
 SERVER_PROPERTIES = {
     # Topics exist because the stack created them, never because a client mistyped a name.
@@ -37,15 +38,21 @@ class KafkaCluster(Construct):
         destroy_on_teardown: bool,
     ) -> None:
         super().__init__(scope, construct_id)
+        # The Kafka versions are create-only; the server properties are updated in place as a new revision.
         configuration = msk.CfnConfiguration(
             self,
             "Configuration",
-            name=f"{cluster_name}-config",
+            name=named_by_content(f"{cluster_name}-config", settings.kafka_version),
             kafka_versions_list=[settings.kafka_version],
             server_properties="\n".join(f"{key}={value}" for key, value in SERVER_PROPERTIES.items()),
         )
+        # MSK adds its log group to the account's 5,120-character log resource policy unless it is a vended one.
         broker_logs = log_group(
-            self, "BrokerLogs", retention_days=log_retention_days, destroy_on_teardown=destroy_on_teardown
+            self,
+            "BrokerLogs",
+            name=f"/aws/vendedlogs/msk/{cluster_name}",
+            retention_days=log_retention_days,
+            destroy_on_teardown=destroy_on_teardown,
         )
         self.cluster = msk.CfnCluster(
             self,
@@ -69,7 +76,9 @@ class KafkaCluster(Construct):
                 encryption_at_rest=msk.CfnCluster.EncryptionAtRestProperty(data_volume_kms_key_id=key.key_arn),
                 encryption_in_transit=msk.CfnCluster.EncryptionInTransitProperty(client_broker="TLS", in_cluster=True),
             ),
-            configuration_info=msk.CfnCluster.ConfigurationInfoProperty(arn=configuration.attr_arn, revision=1),
+            configuration_info=msk.CfnCluster.ConfigurationInfoProperty(
+                arn=configuration.attr_arn, revision=configuration.attr_latest_revision_revision
+            ),
             logging_info=msk.CfnCluster.LoggingInfoProperty(
                 broker_logs=msk.CfnCluster.BrokerLogsProperty(
                     cloud_watch_logs=msk.CfnCluster.CloudWatchLogsProperty(
@@ -79,7 +88,9 @@ class KafkaCluster(Construct):
             ),
             enhanced_monitoring="PER_BROKER",
         )
-        self.cluster.apply_removal_policy(cdk.RemovalPolicy.DESTROY)
+        # The persistent environment keeps its brokers and their data when the stack goes.
+        for resource in (configuration, self.cluster):
+            resource.apply_removal_policy(removal_policy(destroy_on_teardown))
         self.cluster_arn = self.cluster.attr_arn
         self.cluster_name = cluster_name
         self.bootstrap_servers = self._bootstrap_servers()

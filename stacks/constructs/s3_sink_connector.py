@@ -14,14 +14,19 @@ from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
 from connector.build import PLUGIN_NAME, build_plugin
-from connector.s3_sink import S3SinkSettings, connector_config, worker_properties
+from connector.s3_sink import S3SinkSettings, connector_config, worker_properties_file
 from contracts import layout
 from environments.profiles import ConnectCapacity
 from stacks.compliance import acknowledge_wildcards
+from stacks.constructs.content_name import named_by_content
 from stacks.constructs.kafka_cluster import KafkaCluster
 from stacks.constructs.retention import log_group
 
 KAFKA_CONNECT_VERSION = "3.7.x"
+# MSK Connect's guide names the topics it creates per connector both ways: __msk_connect_<kind>_<connector>_<id>
+# ("State management of Amazon MSK Connect applications") and __amazon_msk_connect_<kind>_<connector>_<id>
+# ("Manage source connector offsets", the service execution role example).
+INTERNAL_NAME_PATTERNS = ("__amazon_msk_connect_*", "__msk_connect_*")
 
 
 class S3SinkConnector(Construct):
@@ -56,15 +61,20 @@ class S3SinkConnector(Construct):
                 )
             ),
         )
-        properties = "\n".join(f"{name}={value}" for name, value in worker_properties().items())
+        properties = worker_properties_file()
         worker = kafkaconnect.CfnWorkerConfiguration(
             self,
             "WorkerConfiguration",
-            name=f"{connector_name}-worker",
+            name=named_by_content(f"{connector_name}-worker", properties),
             properties_file_content=base64.b64encode(properties.encode()).decode(),
         )
+        # MSK Connect adds its log group to the account's 5,120-character log resource policy unless it is vended.
         worker_logs = log_group(
-            self, "WorkerLogs", retention_days=log_retention_days, destroy_on_teardown=destroy_on_teardown
+            self,
+            "WorkerLogs",
+            name=f"/aws/vendedlogs/kafkaconnect/{connector_name}",
+            retention_days=log_retention_days,
+            destroy_on_teardown=destroy_on_teardown,
         )
 
         self.role = iam.Role(
@@ -75,7 +85,9 @@ class S3SinkConnector(Construct):
             ),
             description=f"MSK Connect {connector_name}: read its topics, write Bronze",
         )
-        internal_topic = cluster.topic_arn("__amazon_msk_connect_*")
+        internal_topics = [cluster.topic_arn(pattern) for pattern in INTERNAL_NAME_PATTERNS]
+        internal_groups = [cluster.group_arn(pattern) for pattern in INTERNAL_NAME_PATTERNS]
+        own_group = cluster.group_arn(f"connect-{connector_name}")
         self.role.add_to_policy(
             iam.PolicyStatement(
                 actions=["kafka-cluster:Connect", "kafka-cluster:DescribeCluster"], resources=[cluster.cluster_arn]
@@ -95,13 +107,13 @@ class S3SinkConnector(Construct):
                     "kafka-cluster:ReadData",
                     "kafka-cluster:WriteData",
                 ],
-                resources=[internal_topic],
+                resources=internal_topics,
             )
         )
         self.role.add_to_policy(
             iam.PolicyStatement(
                 actions=["kafka-cluster:AlterGroup", "kafka-cluster:DescribeGroup"],
-                resources=[cluster.group_arn(f"connect-{connector_name}"), cluster.group_arn("__amazon_msk_connect_*")],
+                resources=[own_group, *internal_groups],
             )
         )
         bronze_arn = f"arn:{stack.partition}:s3:::{bronze_bucket_name}"
@@ -117,13 +129,14 @@ class S3SinkConnector(Construct):
         key.grant(self.role, "kms:GenerateDataKey", "kms:Decrypt")
         acknowledge_wildcards(
             self.role,
-            [cluster.topic_arn(topic) for topic in topics] + [cluster.group_arn(f"connect-{connector_name}")],
+            [cluster.topic_arn(topic) for topic in topics] + [own_group],
             "Topic and group ARNs carry the cluster UUID, unknown until deploy; the wildcard stands only for it.",
         )
         acknowledge_wildcards(
             self.role,
-            [internal_topic, cluster.group_arn("__amazon_msk_connect_*")],
-            "MSK Connect names its internal topics and groups __amazon_msk_connect_<suffix> at run time.",
+            [*internal_topics, *internal_groups],
+            "MSK Connect names its internal topics and groups __amazon_msk_connect_<suffix> or __msk_connect_<suffix> "
+            "at run time.",
         )
         acknowledge_wildcards(
             self.role,
@@ -175,6 +188,8 @@ class S3SinkConnector(Construct):
             service_execution_role_arn=self.role.role_arn,
         )
         self.connector.node.add_dependency(self.role)
+        # Kafka Connect's sink consumer group; the connector keeps its name (CloudFormation deletes a connector
+        # before it creates its replacement), so a replaced connector resumes from the group's committed offsets.
         self.consumer_group = f"connect-{connector_name}"
 
 

@@ -1,1 +1,0 @@
-"""Custom resource that creates the environment's Kafka topics from inside the VPC, with IAM auth."""
