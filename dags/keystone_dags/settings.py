@@ -70,8 +70,6 @@ class Settings:
     bronze_bucket: str
     # Where Data Docs and orchestration state go: s3://bucket/prefix in the cloud, a folder (the run folder) locally.
     artifacts_uri: str
-    # SNS topic alerted when a task fails for good; None logs only.
-    alert_topic_arn: str | None
     # S3-compatible endpoint for subprocesses (local S3 server); None on AWS.
     s3_endpoint: str | None
     # AWS: the functions the DAGs invoke.
@@ -104,7 +102,6 @@ def load() -> Settings:
         landing_bucket=require("landing_bucket"),
         bronze_bucket=require("bronze_bucket"),
         artifacts_uri=artifacts_uri(),
-        alert_topic_arn=get("alert_topic_arn"),
         s3_endpoint=get("s3_endpoint"),
         ingestion_function=get("ingestion_function"),
         ingestion_function_timeout_s=_seconds("ingestion_function_timeout_s"),

@@ -58,7 +58,7 @@ class LambdaBuildError(RuntimeError):
     """A Lambda bundle could not be built."""
 
 
-def _uv() -> str:
+def uv_executable() -> str:
     for candidate in (shutil.which("uv"), os.path.expanduser("~/.local/bin/uv")):
         if candidate and os.access(candidate, os.X_OK):
             return candidate
@@ -75,7 +75,7 @@ def dependency_layer_dir(requirements: Path) -> Path:
         return layer
     shutil.rmtree(layer, ignore_errors=True)
     command = [
-        _uv(), "pip", "install", "--quiet", "--no-compile", "--only-binary", ":all:",
+        uv_executable(), "pip", "install", "--quiet", "--no-compile", "--only-binary", ":all:",
         "--exclude-newer", RESOLUTION_DATE, *_PLATFORM, "--target", str(layer / "python"), "-r", str(requirements),
     ]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True)
