@@ -122,7 +122,7 @@ class MonitoringStack(cdk.Stack):
             )
         self._alarm("ConnectorErrors", connector_errors, 0, "An MSK Connect task of the Bronze sink failed")
         self._alarm("IngestionErrors", ingestion_errors, 0, "The batch ingestion function failed")
-        self._alarm("IngestionDeadLetters", dead_letters, 0, "Ingestion events are waiting in the dead-letter queue")
+        self._alarm("IngestionDeadLetters", dead_letters, 0, "Ingestion failed all attempts; its record is queued")
         self._alarm("ProducerFailures", producer_failures, 0, "A producer replay failed; its record is in the queue")
         self._alarm("AirflowTaskFailures", task_failures, 0, "An Airflow task failed in MWAA")
         self._alarm("AthenaBytesScanned", athena_bytes, t.athena_bytes_per_hour, "Athena scanned unusually much")

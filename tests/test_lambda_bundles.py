@@ -155,7 +155,13 @@ def _run_on_python_3_12(bundle: tuple[Path, Path], script: str, tmp_path: Path) 
     result = subprocess.run(
         [interpreter, "-c", script],
         cwd=tmp_path,
-        env={"PATH": os.environ["PATH"], "PYTHONPATH": f"{code}:{layer / 'python'}:{sdk}", "PYTHONNOUSERSITE": "1"},
+        # No bytecode: the layer folder is the build cache synth zips, and it must ship as built.
+        env={
+            "PATH": os.environ["PATH"],
+            "PYTHONPATH": f"{code}:{layer / 'python'}:{sdk}",
+            "PYTHONNOUSERSITE": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",
+        },
         capture_output=True,
         text=True,
     )
