@@ -58,7 +58,10 @@ class FailureQueue(Construct):
             max_event_age=MAX_EVENT_AGE,
             on_failure=destinations.SqsDestination(self.queue),
         )
-        for action in ("kms:GenerateDataKey*", "kms:ReEncrypt*"):
+        # With a key of the stack's own, the destination grants the function that key. The AWS-managed one needs no
+        # grant: its key policy admits every principal of the account allowed to use SQS
+        # (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html).
+        for action in ("kms:GenerateDataKey*", "kms:ReEncrypt*") if key else ():
             acknowledge(
                 function,
                 f"AwsSolutions-IAM5[Action::{action}]",
