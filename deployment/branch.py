@@ -14,6 +14,8 @@ from environments import Environment, resolve_environment
 from environments.model import EnvironmentError as UnusableEnvironment
 
 BRANCH_VARIABLE = "BRANCH"
+# Who the alert topic e-mails: `make deploy KEYSTONE_ALERT_EMAIL=<address>`, in CI the GitHub environment's variable.
+ALERT_EMAIL_VARIABLE = "KEYSTONE_ALERT_EMAIL"
 USAGE_ERROR = 2
 
 
@@ -22,10 +24,22 @@ def branch_from_environment(environ: Mapping[str, str] = os.environ) -> str | No
     return environ.get(BRANCH_VARIABLE) or None
 
 
+def alert_email_from_environment(environ: Mapping[str, str] = os.environ) -> str | None:
+    return environ.get(ALERT_EMAIL_VARIABLE) or None
+
+
+def deploy_context(environ: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """The CDK context the environment variables give: `branch` and `alert_email`, each only where set."""
+    given = {"branch": branch_from_environment(environ), "alert_email": alert_email_from_environment(environ)}
+    return {key: value for key, value in given.items() if value}
+
+
 def environment_or_exit(*, account: str | None = None, region: str | None = None) -> Environment:
     """The environment of the branch, or exit with status 2 and the model's message: before anything is touched."""
     try:
-        return resolve_environment(branch_from_environment(), account=account, region=region)
+        return resolve_environment(
+            branch_from_environment(), account=account, region=region, alert_email=alert_email_from_environment()
+        )
     except UnusableEnvironment as error:
         print(f"error: {error}", file=sys.stderr)
         raise SystemExit(USAGE_ERROR) from None

@@ -15,6 +15,8 @@ PROJECT = "keystone"
 DEFAULT_REGION = "us-east-1"
 # Account used when none is given: lets synth and tests run offline (cdk.context.json holds its AZs).
 OFFLINE_ACCOUNT = "111111111111"
+# What SNS accepts as an e-mail endpoint, roughly: one @, no spaces, a dot in the domain.
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 class EnvironmentError(RuntimeError):
@@ -30,6 +32,8 @@ class Environment:
     region: str
     # When the janitor may delete this environment; None for persistent environments.
     expires_at: datetime | None
+    # Who the alert topic e-mails (one subscription); None leaves the topic without subscribers.
+    alert_email: str | None
 
     def stack_name(self, component: str) -> str:
         return f"Keystone-{self.slug}-{component}"
@@ -80,6 +84,7 @@ def resolve_environment(
     account: str | None = None,
     region: str | None = None,
     now: datetime | None = None,
+    alert_email: str | None = None,
 ) -> Environment:
     """The environment of `branch`, else of the current git branch.
 
@@ -96,6 +101,8 @@ def resolve_environment(
         slug = slug_for_branch(branch)
     except InvalidBranchName as error:
         raise EnvironmentError(str(error)) from error
+    if alert_email is not None and not _EMAIL.fullmatch(alert_email):
+        raise EnvironmentError(f"alert_email {alert_email!r} is not an e-mail address (name@domain)")
     profile = profile_for_branch(branch)
     created = (now or datetime.now(UTC)).replace(minute=0, second=0, microsecond=0)
     expires_at = created + profile.time_to_live if profile.time_to_live else None
@@ -106,4 +113,5 @@ def resolve_environment(
         account=account or OFFLINE_ACCOUNT,
         region=region or DEFAULT_REGION,
         expires_at=expires_at,
+        alert_email=alert_email,
     )

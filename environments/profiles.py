@@ -63,7 +63,6 @@ class Profile:
     query_results_expire_after_days: int
     # How long an ephemeral environment may live before the janitor removes it.
     time_to_live: timedelta | None
-    alert_email: str | None
 
 
 _GIB = 1024**3
@@ -90,7 +89,6 @@ PERSISTENT = Profile(
     bronze_archive_after_days=180,
     query_results_expire_after_days=30,
     time_to_live=None,
-    alert_email=None,
 )
 
 EPHEMERAL = Profile(
@@ -113,7 +111,6 @@ EPHEMERAL = Profile(
     bronze_archive_after_days=None,
     query_results_expire_after_days=3,
     time_to_live=timedelta(days=3),
-    alert_email=None,
 )
 
 # Branches that get the persistent profile; every other branch is ephemeral.

@@ -16,13 +16,18 @@ from stacks.synth_context import offline_context
 def create_app(
     context: dict | None = None, *, outdir: str | None = None, now: datetime | None = None
 ) -> tuple[cdk.App, Environment, Lakehouse]:
-    """The app for the branch in `context` (or `-c branch=`, or git), with cdk-nag in its synth path."""
+    """The app for the branch in `context` (or `-c branch=`, or git), with cdk-nag in its synth path.
+
+    Optional context: `account`, `region` (else CDK_DEFAULT_ACCOUNT/REGION), `alert_email` (app.py passes
+    KEYSTONE_ALERT_EMAIL as it; `-c alert_email=` wins).
+    """
     app = cdk.App(context=offline_context() | (context or {}), outdir=outdir)
     environment = resolve_environment(
         app.node.try_get_context("branch"),
         account=app.node.try_get_context("account") or os.environ.get("CDK_DEFAULT_ACCOUNT"),
         region=app.node.try_get_context("region") or os.environ.get("CDK_DEFAULT_REGION"),
         now=now,
+        alert_email=app.node.try_get_context("alert_email") or None,
     )
     lakehouse = build_lakehouse(app, environment)
     add_compliance_checks(app)

@@ -90,6 +90,8 @@ def build_lakehouse(scope: Construct, env: Environment) -> Lakehouse:
         env.stack_name("Storage"),
         bucket_name=env.bucket_name,
         key_alias=f"alias/{env.resource_name('lake')}",
+        airflow_environment_name=env.resource_name("airflow"),
+        alert_topic_name=env.resource_name("alerts"),
         destroy_data_on_teardown=profile.destroy_data_on_teardown,
         bronze_infrequent_access_after_days=profile.bronze_infrequent_access_after_days,
         bronze_archive_after_days=profile.bronze_archive_after_days,
@@ -170,7 +172,7 @@ def build_lakehouse(scope: Construct, env: Environment) -> Lakehouse:
         env.stack_name("Monitoring"),
         dashboard_name=env.resource_name("lakehouse"),
         alert_topic_name=env.resource_name("alerts"),
-        alert_email=profile.alert_email,
+        alert_email=env.alert_email,
         key=storage.key,
         resources=MonitoredResources(
             kafka_cluster=env.resource_name("kafka"),

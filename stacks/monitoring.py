@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_cloudwatch_actions as cw_actions
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
@@ -67,6 +68,19 @@ class MonitoringStack(cdk.Stack):
             enforce_ssl=True,
             display_name="Keystone alerts",
         )
+        # The topic policy replaces SNS's default one, which let the account's alarms publish; say so again.
+        this_accounts_alarms = self.format_arn(
+            service="cloudwatch", resource="alarm", resource_name="*", arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME
+        )
+        self.alert_topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AlarmsPublish",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[self.alert_topic.topic_arn],
+                conditions={"ArnLike": {"aws:SourceArn": this_accounts_alarms}},
+            )
+        )
         if alert_email:
             self.alert_topic.add_subscription(subscriptions.EmailSubscription(alert_email))
         self._action = cw_actions.SnsAction(self.alert_topic)
@@ -102,12 +116,14 @@ class MonitoringStack(cdk.Stack):
         producer_failures = _metric(
             "AWS/SQS", "ApproximateNumberOfMessagesVisible", {"QueueName": r.producer_failure_queue}, "Maximum"
         )
+        # MWAA publishes Airflow's ti_failures once for all DAGs and tasks, as DAG=All, Task=All.
         task_failures = _metric(
-            "AmazonMWAA", "TaskInstanceFailures", {"Environment": r.airflow_environment, "Function": "Executor"}, "Sum"
+            "AmazonMWAA",
+            "TaskInstanceFailures",
+            {"Environment": r.airflow_environment, "DAG": "All", "Task": "All"},
+            "Sum",
         )
-        athena_bytes = _metric(
-            "AWS/Athena", "ProcessedBytes", {"WorkGroup": r.athena_workgroup}, "Sum", period=cdk.Duration.hours(1)
-        )
+        athena_bytes = _athena_bytes_scanned(r.athena_workgroup)
 
         for index, metric in enumerate(broker_cpu, start=1):
             self._alarm(f"Broker{index}Cpu", metric, t.broker_cpu_percent, f"MSK broker {index} CPU above threshold")
@@ -136,11 +152,12 @@ class MonitoringStack(cdk.Stack):
         self.dashboard.add_widgets(
             _graph("Bronze sink errored tasks", [connector_errors]),
             _graph("Ingestion errors and dead letters", [ingestion_errors, dead_letters]),
+            _graph("Producer replays failed (queued records)", [producer_failures]),
             _graph("Airflow task failures", [task_failures]),
             _graph("Athena bytes scanned per hour", [athena_bytes]),
         )
 
-    def _alarm(self, name: str, metric: cw.Metric, threshold: float, description: str) -> cw.Alarm:
+    def _alarm(self, name: str, metric: cw.IMetric, threshold: float, description: str) -> cw.Alarm:
         alarm = cw.Alarm(
             self,
             name,
@@ -163,7 +180,32 @@ def _metric(
     )
 
 
-def _graph(title: str, metrics: list[cw.Metric]) -> cw.GraphWidget:
+def _athena_bytes_scanned(workgroup: str) -> cw.MathExpression:
+    """Bytes the workgroup's queries scanned per hour, whatever their outcome: failed and cancelled queries are
+    billed for what they scanned too. Athena publishes ProcessedBytes per WorkGroup, QueryState and QueryType
+    only; dbt's models (CREATE TABLE AS SELECT, INSERT, MERGE) run as DML."""
+    states = ("SUCCEEDED", "FAILED", "CANCELED")
+    return cw.MathExpression(
+        expression="SUM(FILL(METRICS(), 0))",
+        using_metrics={
+            f"scanned{state.title()}": _metric(
+                "AWS/Athena",
+                "ProcessedBytes",
+                {"WorkGroup": workgroup, "QueryState": state, "QueryType": "DML"},
+                "Sum",
+                period=cdk.Duration.hours(1),
+            )
+            for state in states
+        },
+        label=f"{workgroup} bytes scanned",
+        period=cdk.Duration.hours(1),
+    )
+
+
+def _graph(title: str, metrics: list[cw.IMetric]) -> cw.GraphWidget:
     # Labels only on the dashboard: a labelled metric would turn each alarm into a metric-math alarm.
-    labelled = [metric.with_(label=" ".join(metric.dimensions.values())) for metric in metrics]
+    labelled = [
+        metric.with_(label=" ".join(metric.dimensions.values())) if isinstance(metric, cw.Metric) else metric
+        for metric in metrics
+    ]
     return cw.GraphWidget(title=title, left=labelled, width=6)

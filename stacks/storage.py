@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
@@ -22,6 +23,8 @@ class StorageStack(cdk.Stack):
         *,
         bucket_name: Callable[[str], str],
         key_alias: str,
+        airflow_environment_name: str,
+        alert_topic_name: str,
         destroy_data_on_teardown: bool,
         bronze_infrequent_access_after_days: int | None,
         bronze_archive_after_days: int | None,
@@ -40,6 +43,7 @@ class StorageStack(cdk.Stack):
             removal_policy=removal,
             pending_window=cdk.Duration.days(7),
         )
+        self._allow_service_principals(airflow_environment_name, alert_topic_name)
 
         # Server access logs can only be delivered to SSE-S3 buckets, so this one bucket is not on the KMS key.
         self.access_logs = s3.Bucket(
@@ -82,6 +86,46 @@ class StorageStack(cdk.Stack):
             ],
         )
         self.artifacts = lake_bucket("artifacts", versioned=True, lifecycle_rules=artifacts_lifecycle_rules())
+
+    def _allow_service_principals(self, airflow_environment_name: str, alert_topic_name: str) -> None:
+        """The two services that call KMS as themselves, not with a role's credentials, get a statement each.
+
+        Every other user of the key (S3, SQS, MSK, Athena through a role, the roles themselves) is authorized
+        by the account's IAM policies, which the default statement of the key policy delegates to.
+        """
+        # MWAA encrypts its log groups (airflow-<environment>-<log type>) with this key; CloudWatch Logs then
+        # uses the key with the log group's ARN as encryption context.
+        airflow_logs = self.format_arn(
+            service="logs",
+            resource="log-group",
+            resource_name=f"airflow-{airflow_environment_name}-*",
+            arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+        )
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AirflowLogGroups",
+                principals=[iam.ServicePrincipal(f"logs.{self.region}.amazonaws.com")],
+                actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                resources=["*"],
+                conditions={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": airflow_logs}},
+            )
+        )
+        # Alarms publish to the encrypted alert topic as CloudWatch; SNS binds each data key to the topic's ARN.
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AlarmsToAlertTopic",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],
+                conditions={
+                    "StringEquals": {
+                        "kms:EncryptionContext:aws:sns:topicArn": self.format_arn(
+                            service="sns", resource=alert_topic_name
+                        )
+                    }
+                },
+            )
+        )
 
 
 def _tiering(infrequent_access_after_days: int | None, archive_after_days: int | None) -> list[s3.LifecycleRule]:

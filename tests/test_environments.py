@@ -146,3 +146,9 @@ def test_names_of_two_environments_are_disjoint():
         lambda e: e.glue_database("gold"),
     ):
         assert make_name(main) != make_name(feature)
+
+
+@pytest.mark.parametrize("address", ["oncall", "on call@example.com", "oncall@example", "a@b@example.com"])
+def test_a_malformed_alert_email_is_refused_before_synth(address):
+    with pytest.raises(EnvironmentError, match=f"alert_email '{address}' is not an e-mail address"):
+        resolve_environment("main", alert_email=address)

@@ -78,6 +78,23 @@ def test_ephemeral_environments_remove_the_log_groups_mwaa_leaves(main_env, feat
     assert removers(main_env) == []
 
 
+def test_mwaa_log_groups_keep_their_names_and_need_no_logs_resource_policy(main_env, feature_env):
+    """The /aws/vendedlogs/ prefix is for vended log deliveries, which add each destination group to the account's
+    CloudWatch Logs resource policy (5,120 characters; "Enabling logging from AWS services",
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-and-resource-policy.html). MWAA is not one:
+    it names its groups airflow-<environment>-<log type> itself (LoggingConfiguration takes no group name) and
+    writes them with the execution role ("Amazon MWAA execution role",
+    https://docs.aws.amazon.com/mwaa/latest/userguide/mwaa-create-role.html), so they stay where MWAA puts them."""
+    for synthesized in (main_env, feature_env):
+        _, environment = _environment(synthesized)
+        logging = environment["Properties"]["LoggingConfiguration"]
+        assert len(logging) == len(LOG_TYPES)
+        for settings in logging.values():
+            assert set(settings) == {"Enabled", "LogLevel"}, settings
+        for template in synthesized.templates.values():
+            assert not template.find_resources("AWS::Logs::ResourcePolicy")
+
+
 def test_execution_role_is_scoped_to_this_environment(feature_env):
     env = feature_env.environment
     policies = feature_env.template("Orchestration").find_resources("AWS::IAM::Policy")

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from deployment.branch import ALERT_EMAIL_VARIABLE
+
 REPO = Path(__file__).resolve().parent.parent
 WORKFLOWS = REPO / ".github" / "workflows"
 # `make test` installs it here (Makefile: the actionlint target, `go install` through the Go module proxy).
@@ -104,6 +106,12 @@ def test_one_deployment_at_a_time_per_branch():
     assert destroy["concurrency"]["cancel-in-progress"] is False
     assert 'make deploy BRANCH="$BRANCH"' in _runs(deploy)
     assert 'make destroy BRANCH="$BRANCH"' in _runs(destroy)
+
+
+def test_deploys_take_the_alert_email_from_the_github_environment():
+    # deployment/branch.py reads it; the job's `environment` picks production's or ephemeral's value.
+    deploy = _workflow("deploy.yml")["jobs"]["deploy"]
+    assert deploy["env"][ALERT_EMAIL_VARIABLE] == "${{ vars." + ALERT_EMAIL_VARIABLE + " }}"
 
 
 def test_branches_deploy_ephemeral_and_main_waits_for_approval():

@@ -1,7 +1,7 @@
 {#- The body of a staging model: one table's Bronze records (on an incremental run only what arrived since the
     watermark) with the contract's columns under their Silver names and the event metadata, and the current version
-    of every key. `renamed` maps an original column name to its Silver name; the others keep theirs. The key is the
-    model's `unique_key`, in Silver names. -#}
+    of every key. `renamed` maps an original column name to its Silver name; the others keep theirs. The key, and the
+    model's incremental `unique_key`, is the contract's primary key under its Silver names. -#}
 {% macro olist_staging(table_name, renamed={}) -%}
     {%- set contract = olist_contracts()[table_name] -%}
     {%- set unknown = renamed.keys() | reject('in', contract.columns | map(attribute='name') | list) | list -%}
@@ -11,12 +11,12 @@
             ~ unknown | join(', ')
         ) }}
     {%- endif -%}
-    {#- Read when the model executes: while dbt parses, the model's own config is not yet known. -#}
-    {%- set unique_key = config.get('unique_key') or [] -%}
-    {%- if execute and not unique_key -%}
-        {{ exceptions.raise_compiler_error("olist_staging('" ~ table_name ~ "') needs the model's unique_key") }}
-    {%- endif -%}
-    {%- set key_columns = [unique_key] if unique_key is string else unique_key -%}
+    {%- set key_columns = [] -%}
+    {%- for column in contract.primary_key -%}
+        {%- do key_columns.append(renamed.get(column, column)) -%}
+    {%- endfor -%}
+    {#- The incremental merge key is the contract's primary key, under its Silver names. -#}
+    {%- do config(unique_key=key_columns) -%}
     {%- set metadata = ['_event_id', '_event_type', '_event_time', '_source_kind', '_loaded_at'] -%}
     {%- set columns = [] -%}
     {%- set selected = [] -%}

@@ -1,5 +1,3 @@
-{{ config(unique_key='customer_id') }}
-
 {{ olist_staging('customers', renamed={
     'customer_zip_code_prefix': 'zip_code_prefix',
     'customer_city': 'city',

@@ -1,3 +1,1 @@
-{{ config(unique_key=['order_id', 'order_item_id']) }}
-
 {{ olist_staging('order_items', renamed={'shipping_limit_date': 'shipping_limit_at'}) }}

@@ -1,5 +1,3 @@
-{{ config(unique_key='order_id') }}
-
 {{ olist_staging('orders', renamed={
     'order_purchase_timestamp': 'purchased_at',
     'order_approved_at': 'approved_at',

@@ -1,5 +1,3 @@
-{{ config(unique_key='category_name') }}
-
 {{ olist_staging('product_category_name_translation', renamed={
     'product_category_name': 'category_name',
     'product_category_name_english': 'category_name_english',

@@ -1,5 +1,3 @@
-{{ config(unique_key='product_id') }}
-
 {{ olist_staging('products', renamed={
     'product_category_name': 'category_name',
     'product_name_lenght': 'name_length',

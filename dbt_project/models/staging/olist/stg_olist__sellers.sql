@@ -1,5 +1,3 @@
-{{ config(unique_key='seller_id') }}
-
 {{ olist_staging('sellers', renamed={
     'seller_zip_code_prefix': 'zip_code_prefix',
     'seller_city': 'city',
