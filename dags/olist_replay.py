@@ -1,7 +1,8 @@
 """Airflow DAG `olist_replay`: start a producer replay of the Olist order activity at the chosen speed.
 
 Locally the producer CLI replays the CSVs of `input_dir` into the local broker and the task waits for it; on AWS
-the producer function is invoked asynchronously. Triggered by hand (no schedule) with the speed as a param.
+the producer function is invoked asynchronously on the CSVs under `source` (a prefix of the landing bucket's
+`replay/`). Triggered by hand (no schedule) with the speed as a param.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from typing import Any
 
 from airflow.sdk import Param, dag, task
 from keystone_dags.defaults import default_args
-from keystone_dags.replay import SPEED_PATTERN
+
+from contracts.replay_request import SPEED_PATTERN
 
 
 @dag(
@@ -34,6 +36,11 @@ from keystone_dags.replay import SPEED_PATTERN
             None, type=["null", "array"], description="subset of orders, order_items, order_payments, order_reviews"
         ),
         "input_dir": Param(None, type=["null", "string"], description="local only: folder of Olist CSVs to replay"),
+        "source": Param(
+            None,
+            type=["null", "string"],
+            description="AWS only: landing prefix to replay, e.g. replay/2026-11-25/",
+        ),
     },
     tags=["keystone", "streaming"],
 )
@@ -44,7 +51,7 @@ def olist_replay() -> None:
         from keystone_dags import replay, settings
 
         config = settings.load()
-        return replay.start_replay(config, params["speed"], params["tables"], params["input_dir"])
+        return replay.start_replay(config, params["speed"], params["tables"], params["input_dir"], params["source"])
 
     start_replay()
 

@@ -7,17 +7,20 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_notifications as s3n
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from contracts import layout
-from stacks.compliance import acknowledge, acknowledge_managed_policy, acknowledge_wildcards
+from stacks.compliance import acknowledge_managed_policy, acknowledge_wildcards
+from stacks.constructs.failure_queue import FailureQueue
 from stacks.constructs.python_lambda import DependencyLayer, PythonFunction
 from stacks.synth_context import REPO_ROOT
 
 # A file larger than memory still ingests: the code streams it in chunks (see lambdas/ingestion).
 INGESTION_MEMORY_MB = 1024
 BRONZE_WRITE_PREFIXES = (layout.BATCH_PREFIX, layout.QUARANTINE_PREFIX, layout.MANIFEST_PREFIX)
+# Lambda's maximum. The olist_batch_ingestion DAG waits for a synchronous invoke just past it (its setting
+# `ingestion_function_timeout_s`, from this value), so a slow run is never invoked a second time.
+FUNCTION_TIMEOUT = cdk.Duration.minutes(15)
 
 
 class IngestionStack(cdk.Stack):
@@ -36,20 +39,6 @@ class IngestionStack(cdk.Stack):
         **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        self.dead_letter_queue = sqs.Queue(
-            self,
-            "DeadLetters",
-            queue_name=dead_letter_queue_name,
-            encryption=sqs.QueueEncryption.KMS,
-            encryption_master_key=key,
-            enforce_ssl=True,
-            retention_period=cdk.Duration.days(14),
-        )
-        acknowledge(
-            self.dead_letter_queue,
-            "AwsSolutions-SQS3",
-            "This queue is itself the dead-letter queue of the ingestion function; nothing consumes it but people.",
-        )
         layer = DependencyLayer(
             self,
             "IngestionLayer",
@@ -65,13 +54,21 @@ class IngestionStack(cdk.Stack):
             packages=["lambdas/ingestion", "contracts"],
             layers=[layer],
             environment={"BRONZE_BUCKET": bronze_bucket_name, "LOG_LEVEL": "INFO"},
-            timeout=cdk.Duration.minutes(15),
+            timeout=FUNCTION_TIMEOUT,
             memory_size=INGESTION_MEMORY_MB,
             log_retention_days=log_retention_days,
             destroy_logs_on_teardown=destroy_data_on_teardown,
-            dead_letter_queue=self.dead_letter_queue,
         ).function
-        self.function.configure_async_invoke(retry_attempts=2, max_event_age=cdk.Duration.hours(6))
+        # S3 notifications invoke asynchronously. Two retries: the ingestion is idempotent per file (its manifest),
+        # so retrying after a crash or timeout is cheap and may succeed; a rejected file fails again in seconds.
+        self.failures = FailureQueue(
+            self,
+            "Failures",
+            function=self.function,
+            queue_name=dead_letter_queue_name,
+            retry_attempts=2,
+            key=key,
+        ).queue
 
         landing_arn = f"arn:{self.partition}:s3:::{landing_bucket_name}"
         bronze_arn = f"arn:{self.partition}:s3:::{bronze_bucket_name}"

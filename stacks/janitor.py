@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 
 import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
@@ -17,10 +18,12 @@ from constructs import Construct
 
 from environments.model import DEFAULT_REGION, OFFLINE_ACCOUNT
 from stacks.compliance import acknowledge_wildcards, add_compliance_checks
+from stacks.constructs.failure_queue import FailureQueue
 from stacks.synth_context import REPO_ROOT, offline_context
 
 STACK_NAME = "Keystone-Janitor"
 FUNCTION_NAME = "keystone-janitor"
+FAILURE_QUEUE_NAME = f"{FUNCTION_NAME}-failures"
 # Only the janitor package goes into the asset, under its import path `lambdas/janitor/`.
 _ASSET_EXCLUDE = ["/*", "!/lambdas/", "/lambdas/*", "!/lambdas/janitor/", "__pycache__/", "*.pyc"]
 
@@ -86,6 +89,26 @@ class JanitorStack(cdk.Stack):
             description="Run the Keystone janitor",
             schedule=schedule,
             targets=[targets.LambdaFunction(self.function, retry_attempts=0)],
+        )
+        # EventBridge invokes asynchronously. No Lambda retries either: the next scheduled run sweeps again.
+        FailureQueue(
+            self, "Failures", function=self.function, queue_name=FAILURE_QUEUE_NAME, retry_attempts=0, key=None
+        )
+        cloudwatch.Alarm(
+            self,
+            "FailedSweeps",
+            metric=cloudwatch.Metric(
+                namespace="AWS/SQS",
+                metric_name="ApproximateNumberOfMessagesVisible",
+                dimensions_map={"QueueName": FAILURE_QUEUE_NAME},
+                statistic="Maximum",
+                period=cdk.Duration.minutes(5),
+            ),
+            threshold=0,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            alarm_description="A janitor sweep failed; its invocation record is in the failure queue",
         )
         self._acknowledge_scoped_wildcards(role.node.find_child("DefaultPolicy"))
 

@@ -11,6 +11,7 @@ from contracts import STREAMED_TABLES
 from dbt_project.scripts.named_queries import athena_named_queries
 from environments import Environment
 from stacks.catalog import LAYERS, CatalogStack
+from stacks.ingestion import FUNCTION_TIMEOUT as INGESTION_FUNCTION_TIMEOUT
 from stacks.ingestion import IngestionStack
 from stacks.monitoring import AlarmThresholds, MonitoredResources, MonitoringStack
 from stacks.network import NetworkStack
@@ -59,6 +60,7 @@ def airflow_settings(env: Environment) -> dict[str, str]:
         "keystone.artifacts_bucket": env.bucket_name("artifacts"),
         "keystone.alert_topic_arn": alert_topic,
         "keystone.ingestion_function": env.resource_name("ingestion"),
+        "keystone.ingestion_function_timeout_s": str(int(INGESTION_FUNCTION_TIMEOUT.to_seconds())),
         "keystone.producer_function": env.resource_name("producer"),
         "keystone.dbt_target": "athena",
         "keystone.athena_workgroup": env.resource_name("lakehouse"),
@@ -125,6 +127,7 @@ def build_lakehouse(scope: Construct, env: Environment) -> Lakehouse:
         cluster_name=env.resource_name("kafka"),
         connector_name=env.resource_name("bronze-sink"),
         producer_function_name=env.resource_name("producer"),
+        producer_failure_queue_name=env.resource_name("producer-failures"),
         replay_source_bucket_name=env.bucket_name("landing"),
         topics=[table.topic for table in STREAMED_TABLES],
         msk=profile.msk,
@@ -182,6 +185,7 @@ def build_lakehouse(scope: Construct, env: Environment) -> Lakehouse:
             connector_consumer_group=streaming.connector.consumer_group,
             ingestion_function=env.resource_name("ingestion"),
             ingestion_dead_letter_queue=env.resource_name("ingestion-dlq"),
+            producer_failure_queue=env.resource_name("producer-failures"),
             airflow_environment=env.resource_name("airflow"),
             athena_workgroup=env.resource_name("lakehouse"),
         ),

@@ -32,6 +32,7 @@ class MonitoredResources:
     connector_consumer_group: str
     ingestion_function: str
     ingestion_dead_letter_queue: str
+    producer_failure_queue: str
     airflow_environment: str
     athena_workgroup: str
 
@@ -112,6 +113,9 @@ class MonitoringStack(cdk.Stack):
         dead_letters = _metric(
             "AWS/SQS", "ApproximateNumberOfMessagesVisible", {"QueueName": r.ingestion_dead_letter_queue}, "Maximum"
         )
+        producer_failures = _metric(
+            "AWS/SQS", "ApproximateNumberOfMessagesVisible", {"QueueName": r.producer_failure_queue}, "Maximum"
+        )
         # MWAA publishes Airflow's ti_failures once for all DAGs and tasks, as DAG=All, Task=All.
         task_failures = _metric(
             "AmazonMWAA",
@@ -134,7 +138,8 @@ class MonitoringStack(cdk.Stack):
             )
         self._alarm("ConnectorErrors", connector_errors, 0, "An MSK Connect task of the Bronze sink failed")
         self._alarm("IngestionErrors", ingestion_errors, 0, "The batch ingestion function failed")
-        self._alarm("IngestionDeadLetters", dead_letters, 0, "Ingestion events are waiting in the dead-letter queue")
+        self._alarm("IngestionDeadLetters", dead_letters, 0, "Ingestion failed all attempts; its record is queued")
+        self._alarm("ProducerFailures", producer_failures, 0, "A producer replay failed; its record is in the queue")
         self._alarm("AirflowTaskFailures", task_failures, 0, "An Airflow task failed in MWAA")
         self._alarm("AthenaBytesScanned", athena_bytes, t.athena_bytes_per_hour, "Athena scanned unusually much")
 
@@ -147,6 +152,7 @@ class MonitoringStack(cdk.Stack):
         self.dashboard.add_widgets(
             _graph("Bronze sink errored tasks", [connector_errors]),
             _graph("Ingestion errors and dead letters", [ingestion_errors, dead_letters]),
+            _graph("Producer replays failed (queued records)", [producer_failures]),
             _graph("Airflow task failures", [task_failures]),
             _graph("Athena bytes scanned per hour", [athena_bytes]),
         )

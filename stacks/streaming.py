@@ -14,6 +14,7 @@ from constructs import Construct
 from contracts import layout
 from environments.profiles import ConnectCapacity, MskSettings
 from stacks.compliance import acknowledge_wildcards
+from stacks.constructs.failure_queue import FailureQueue
 from stacks.constructs.kafka_cluster import KafkaCluster
 from stacks.constructs.kafka_topics import KafkaTopics
 from stacks.constructs.python_lambda import DependencyLayer, PythonFunction
@@ -36,6 +37,7 @@ class StreamingStack(cdk.Stack):
         cluster_name: str,
         connector_name: str,
         producer_function_name: str,
+        producer_failure_queue_name: str,
         replay_source_bucket_name: str,
         topics: Sequence[str],
         msk: MskSettings,
@@ -94,6 +96,16 @@ class StreamingStack(cdk.Stack):
             producer_function_name, replay_source_bucket_name, topics, key, vpc, private, client_security_group,
             log_retention_days, destroy_data_on_teardown,
         )  # fmt: skip
+        # The olist_replay DAG invokes the producer asynchronously. No retries: a failed replay is re-run by hand
+        # (a retry would re-send up to 15 minutes of events), and a malformed request is not transient.
+        self.producer_failures = FailureQueue(
+            self,
+            "ProducerFailures",
+            function=self.producer,
+            queue_name=producer_failure_queue_name,
+            retry_attempts=0,
+            key=key,
+        ).queue
 
     def _producer(
         self,

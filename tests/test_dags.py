@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
 
-from localtwin.airflow.home import AirflowHome
+from localtwin.airflow.home import DAGS_FOLDER, AirflowHome
 from localtwin.airflow.settings import LocalTwinSettings
+from stacks.ingestion import FUNCTION_TIMEOUT as INGESTION_FUNCTION_TIMEOUT
 from tests.fixtures.airflow import airflow_python, dbt_manifest, duckdb_extension_dir, migrated_airflow_db  # noqa: F401
 
 EXPECTED_DAGS = {"olist_batch_ingestion", "olist_replay", "olist_transform"}
@@ -82,3 +84,14 @@ def test_transform_renders_one_task_per_dbt_model(dagbag_report: dict, dbt_manif
     tasks = set(dagbag_report["dags"]["olist_transform"]["tasks"])
     assert {f"dbt.{model}_model_build" for model in models} <= tasks
     assert {"select_micro_batch", "quality_checkpoint", "source_freshness", "dbt_tests", "mark_published"} <= tasks
+
+
+@pytest.mark.slow
+def test_the_ingest_task_outlasts_the_invoke_it_waits_on(dagbag_report: dict) -> None:
+    # A task killed by its execution_timeout is retried by Airflow: a second invoke while the function still runs.
+    sys.path.insert(0, str(DAGS_FOLDER))
+    from keystone_dags.ingestion import invoke_client_config
+
+    read_timeout = invoke_client_config(int(INGESTION_FUNCTION_TIMEOUT.to_seconds())).read_timeout
+    ingest = dagbag_report["dags"]["olist_batch_ingestion"]["tasks"]["ingest"]
+    assert ingest["execution_timeout"] > read_timeout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -10,13 +11,17 @@ from pathlib import Path
 import boto3
 import pytest
 
-from stacks.constructs.python_lambda import code_dir, dependency_layer_dir
+from stacks.constructs.python_lambda import UNUSED_IN_LAYERS, code_dir, dependency_layer_dir
 from stacks.synth_context import REPO_ROOT
 
 pytestmark = pytest.mark.slow
 
-# Lambda's limit for a function and its layers, unzipped.
+# Lambda's limit for a function and its layers, unzipped: "250 MB ... including layers and custom runtimes",
+# refused at deploy as "Unzipped size must be smaller than 262144000 bytes".
+# https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
 MAX_UNZIPPED_BYTES = 250 * 1024 * 1024
+# What a bundle may use of it: a dependency bump (pyarrow, numpy grow by megabytes a release) must not fail a deploy.
+BUNDLE_BUDGET_BYTES = int(MAX_UNZIPPED_BYTES * 0.8)
 # What the Lambda Python runtime provides itself (boto3 and its pure-Python dependencies), borrowed from this venv.
 RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six.py")
 
@@ -67,6 +72,49 @@ def test_the_producer_bundle_fits(producer_bundle):
     assert (layer / "python" / "pyarrow").is_dir() and (layer / "python" / "confluent_kafka").is_dir()
 
 
+def _deployed_functions(synthesized) -> dict[str, tuple[Path, list[Path]]]:
+    """Function name -> (code, layers) as staged in the synthesized cloud assembly: the folders CDK zips and uploads."""
+    staged = {}
+    for manifest in synthesized.outdir.glob("*.assets.json"):
+        for asset in json.loads(manifest.read_text())["files"].values():
+            for destination in asset["destinations"].values():
+                staged[destination["objectKey"]] = synthesized.outdir / asset["source"]["path"]
+    functions = {}
+    for template in synthesized.templates.values():
+        resources = template.to_json()["Resources"]
+        for resource in resources.values():
+            code = resource["Properties"].get("Code", {}) if resource["Type"] == "AWS::Lambda::Function" else {}
+            if "S3Key" not in code:
+                continue  # inline code (CDK's own small handlers)
+            layers = [
+                resources[layer["Ref"]]["Properties"]["Content"] for layer in resource["Properties"].get("Layers", [])
+            ]
+            functions[resource["Properties"].get("FunctionName", "?")] = (
+                staged[code["S3Key"]],
+                [staged[layer["S3Key"]] for layer in layers],
+            )
+    return functions
+
+
+def test_every_function_and_its_layers_fit_lambdas_unzipped_limit_with_room(main_env):
+    functions = _deployed_functions(main_env)
+    assert {main_env.environment.resource_name(p) for p in ("producer", "ingestion")} <= set(functions)
+    for name, (code, layers) in functions.items():
+        assert code.is_dir() and all(layer.is_dir() for layer in layers), f"{name}: assets not staged as folders"
+        unzipped = _size(code) + sum(_size(layer) for layer in layers)
+        assert unzipped < BUNDLE_BUDGET_BYTES, (
+            f"{name} is {unzipped:,} bytes unzipped with its layers: over the budget of {BUNDLE_BUDGET_BYTES:,} "
+            f"(80% of Lambda's {MAX_UNZIPPED_BYTES:,})"
+        )
+
+
+def test_layers_hold_nothing_the_functions_never_import(producer_bundle):
+    layer, _ = producer_bundle
+    for pattern in UNUSED_IN_LAYERS:
+        assert not list((layer / "python").glob(pattern)), f"{pattern} is still in the producer layer"
+    assert (layer / "python" / "pyarrow" / "libarrow_python.so.2100").is_file(), "the soname the loader opens"
+
+
 def test_the_ingestion_bundle_ingests_the_sample_on_python_3_12(ingestion_bundle, tmp_path, olist_sample_dir):
     script = (
         "import sys\n"
@@ -107,7 +155,13 @@ def _run_on_python_3_12(bundle: tuple[Path, Path], script: str, tmp_path: Path) 
     result = subprocess.run(
         [interpreter, "-c", script],
         cwd=tmp_path,
-        env={"PATH": os.environ["PATH"], "PYTHONPATH": f"{code}:{layer / 'python'}:{sdk}", "PYTHONNOUSERSITE": "1"},
+        # No bytecode: the layer folder is the build cache synth zips, and it must ship as built.
+        env={
+            "PATH": os.environ["PATH"],
+            "PYTHONPATH": f"{code}:{layer / 'python'}:{sdk}",
+            "PYTHONNOUSERSITE": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",
+        },
         capture_output=True,
         text=True,
     )

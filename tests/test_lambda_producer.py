@@ -1,5 +1,10 @@
-"""The cloud producer's handler: replays a replay/ prefix of S3 into Kafka, failing loudly when it cannot."""
+"""The cloud producer's handler: replays a replay/ prefix of S3 into Kafka, failing loudly when it cannot.
 
+The olist_replay DAG and the function agree on one request (contracts/replay_request.py): the contract test runs
+the DAG on its AWS path, takes the bytes it sent to Lambda's Invoke API, and feeds exactly those to the handler.
+"""
+
+import json
 import re
 import shutil
 
@@ -9,8 +14,18 @@ from contracts import TABLES
 from lambdas.producer.handler import ReplayFailed, handler
 from producers.kafka_config import KafkaConnection
 from producers.topics import ensure_topics, olist_topics
+from tests.fixtures.airflow import (  # noqa: F401
+    airflow_python,
+    dbt_manifest,
+    duckdb_extension_dir,
+    make_twin,
+    migrated_airflow_db,
+)
+from tests.fixtures.lambda_api import lambda_api
 
 pytestmark = pytest.mark.slow
+
+PRODUCER_FUNCTION = "keystone-test-producer"
 
 
 @pytest.fixture
@@ -57,3 +72,37 @@ def test_handler_refuses_two_files_of_the_same_name(producer_environment, local_
         local_s3.upload_file(str(olist_sample_dir / reviews), "replay-twice", f"replay/run-3/{folder}/{reviews}")
     with pytest.raises(ValueError, match=f"two files named {reviews} .*run-3/a/{reviews} and .*run-3/b/{reviews}"):
         handler({"source": "s3://replay-twice/replay/run-3/"}, None)
+
+
+def test_the_replay_dags_request_is_what_the_function_replays(producer_environment, make_twin, olist_sample_dir):  # noqa: F811
+    twin = make_twin("replay-contract")
+    reviews = TABLES["order_reviews"].file_name
+    twin.s3.upload_file(str(olist_sample_dir / reviews), twin.landing, f"replay/contract/{reviews}")
+    with lambda_api() as api:
+        run = twin.on_aws(api.endpoint, KEYSTONE_PRODUCER_FUNCTION=PRODUCER_FUNCTION).dags_test(
+            "olist_replay", conf={"speed": "max", "tables": ["order_reviews"], "source": "replay/contract/"}
+        )
+    assert run.state == "success", run.failure_report()
+    [invocation] = api.calls_to(PRODUCER_FUNCTION)
+    assert invocation.invocation_type == "Event"
+    result = handler(json.loads(invocation.payload), None)
+    assert result == {"events_by_topic": {"olist.order_reviews.v1": 6123}, "delivered": 6123}
+
+
+@pytest.mark.parametrize(
+    ("event", "message"),
+    [
+        ({"speed": "max", "tables": None}, "source is required"),
+        ({"source": "s3://landing/replay/a/", "speed": "fast"}, "speed 'fast' is not"),
+        ({"source": "s3://landing/replay/a/", "tables": ["sellers"]}, "tables ['sellers'] are not streamed"),
+        ({"source": "s3://landing/replay/a/", "tables": "orders"}, "tables must be a list"),
+        ({"source": "s3://landing/replay/a/", "tabels": ["orders"]}, "unknown field 'tabels'"),
+        ({"source": "s3://landing/orders/"}, "source must be under replay/"),
+        (["s3://landing/replay/a/"], "a JSON object"),
+    ],
+)
+def test_a_malformed_request_fails_naming_the_field(event, message):
+    # Raised before anything is read or sent; the producer is not retried (MaximumRetryAttempts 0), so the
+    # record with this message goes straight to its on-failure queue.
+    with pytest.raises(ValueError, match=re.escape(message)):
+        handler(event, None)

@@ -32,8 +32,10 @@ def test_alarms_cover_brokers_sink_ingestion_airflow_and_athena(main_env, featur
         brokers = env.profile.msk.broker_count
         assert len(by_metric["CpuUser"]) == brokers and len(by_metric["KafkaDataLogsDiskUsed"]) == brokers
         assert len(by_metric["EstimatedMaxTimeLag"]) == len(STREAMED_TABLES)
-        for metric in ("ErroredTaskCount", "Errors", "ApproximateNumberOfMessagesVisible", "TaskInstanceFailures"):
+        for metric in ("ErroredTaskCount", "Errors", "TaskInstanceFailures"):
             assert len(by_metric[metric]) == 1, metric
+        queues = {d["Value"] for a in by_metric["ApproximateNumberOfMessagesVisible"] for d in a["Dimensions"]}
+        assert queues == {env.resource_name("ingestion-dlq"), env.resource_name("producer-failures")}
         lag = json.dumps(by_metric["EstimatedMaxTimeLag"])
         assert f"connect-{env.resource_name('bronze-sink')}" in lag
         athena = by_metric["ProcessedBytes"][0]

@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import quote_plus
 
+from botocore.config import Config
+
 from contracts.layout import manifest_prefix
 from keystone_dags import processes
 from keystone_dags.settings import Settings
@@ -20,6 +22,8 @@ from keystone_dags.store import ArtifactStore
 LEDGER_PREFIX = "orchestration/ingested"
 INGESTION_HANDLER = "lambdas.ingestion.handler:handler"
 INGESTION_TIMEOUT_S = 14 * 60
+# Beyond the function's timeout: Lambda's own overhead (start-up, the response) before the answer arrives.
+READ_TIMEOUT_MARGIN_S = 60
 _QUOTE = '"'  # S3 quotes ETags
 
 
@@ -100,12 +104,27 @@ def _invoke_locally(config: Settings, event: dict[str, Any]) -> dict[str, Any]:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def invoke_client_config(function_timeout_s: int) -> Config:
+    """A synchronous invoke that outwaits the function and is never sent twice by the SDK.
+
+    botocore reads for 60 s by default and retries a ReadTimeoutError (legacy and standard modes alike), so a
+    slower run would be invoked again while the first still runs. Waiting past the function's own timeout means
+    a response always arrives first; a call that still fails is retried by the task, after the fact, and the
+    ingestion is idempotent per file. https://docs.aws.amazon.com/boto3/latest/guide/retries.html
+    """
+    return Config(read_timeout=function_timeout_s + READ_TIMEOUT_MARGIN_S, retries={"total_max_attempts": 1})
+
+
 def _invoke_lambda(config: Settings, event: dict[str, Any]) -> dict[str, Any]:
     from airflow.providers.amazon.aws.hooks.lambda_function import LambdaHook
 
-    if not config.ingestion_function:
-        raise IngestionFunctionError("setting 'ingestion_function' (keystone.ingestion_function) is not configured")
-    response = LambdaHook(aws_conn_id=config.aws_conn_id).invoke_lambda(
+    if not config.ingestion_function or not config.ingestion_function_timeout_s:
+        raise IngestionFunctionError(
+            "settings 'ingestion_function' and 'ingestion_function_timeout_s' (keystone.ingestion_function, "
+            "keystone.ingestion_function_timeout_s) must both be configured"
+        )
+    hook = LambdaHook(aws_conn_id=config.aws_conn_id, config=invoke_client_config(config.ingestion_function_timeout_s))
+    response = hook.invoke_lambda(
         function_name=config.ingestion_function, invocation_type="RequestResponse", payload=json.dumps(event)
     )
     body = response["Payload"].read().decode()

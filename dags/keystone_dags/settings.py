@@ -70,12 +70,12 @@ class Settings:
     bronze_bucket: str
     # Where Data Docs and orchestration state go: s3://bucket/prefix in the cloud, a folder (the run folder) locally.
     artifacts_uri: str
-    # SNS topic alerted when a task fails for good; None logs only.
-    alert_topic_arn: str | None
     # S3-compatible endpoint for subprocesses (local S3 server); None on AWS.
     s3_endpoint: str | None
     # AWS: the functions the DAGs invoke.
     ingestion_function: str | None
+    # The ingestion function's own timeout (set by the ingestion stack); the DAG's invoke waits just past it.
+    ingestion_function_timeout_s: int | None
     producer_function: str | None
     # Local: the interpreter of the project venv (ingestion, producer) and the broker the producer writes to.
     project_python: str
@@ -102,9 +102,9 @@ def load() -> Settings:
         landing_bucket=require("landing_bucket"),
         bronze_bucket=require("bronze_bucket"),
         artifacts_uri=artifacts_uri(),
-        alert_topic_arn=get("alert_topic_arn"),
         s3_endpoint=get("s3_endpoint"),
         ingestion_function=get("ingestion_function"),
+        ingestion_function_timeout_s=_seconds("ingestion_function_timeout_s"),
         producer_function=get("producer_function"),
         project_python=get("project_python", sys.executable) or sys.executable,
         kafka_bootstrap_servers=get("kafka_bootstrap_servers"),
@@ -112,6 +112,15 @@ def load() -> Settings:
         topic_suffix=get("topic_suffix", "") or "",
         quality_python=get("quality_python", sys.executable) or sys.executable,
     )
+
+
+def _seconds(name: str) -> int | None:
+    value = get(name)
+    if value is None:
+        return None
+    if not value.isdigit() or int(value) == 0:
+        raise SettingMissing(f"setting {name!r} is {value!r}; it takes a whole number of seconds greater than zero")
+    return int(value)
 
 
 def region() -> str | None:

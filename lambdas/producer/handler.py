@@ -1,10 +1,13 @@
 """Replay Olist CSVs from an S3 prefix into MSK with IAM auth.
 
-Event: `{"source": "s3://<bucket>/<prefix>/", "speed": "max" | "<N>x" | "<N>/s", "tables": [...]}`
-(`speed` and `tables` optional). The function downloads the prefix's CSV files to /tmp, replays them
-with the same code as `python -m producers`, and fails (so the caller sees it) when any event was not
-acknowledged or any file could not be read. A Lambda run is bounded by its 15-minute timeout: replays
-at historical speed that last longer belong to a long-running task, not here.
+Event: a `contracts.replay_request.ReplayRequest` as the olist_replay DAG sends it,
+`{"source": "s3://<bucket>/replay/<set>/", "speed": "max" | "<N>x" | "<N>/s", "tables": [...]}` (`speed` and
+`tables` optional); a malformed request fails at once with `InvalidReplayRequest` naming the field. The function
+downloads the prefix's CSV files to /tmp, replays them with the same code as `python -m producers`, and fails (so
+the caller sees it) when any event was not acknowledged or any file could not be read. It is invoked
+asynchronously and not retried: a failed run's invocation record (request and error) lands in the producer's
+failure queue. A Lambda run is bounded by its 15-minute timeout: replays at historical speed that last longer
+belong to a long-running task, not here.
 """
 
 from __future__ import annotations
@@ -14,10 +17,10 @@ import logging
 import os
 import tempfile
 from pathlib import Path
-from urllib.parse import urlparse
 
 import boto3
 
+from contracts.replay_request import ReplayRequest
 from producers.delivery import Speed
 from producers.kafka_config import KafkaConnection
 from producers.replay import EXIT_OK, replay
@@ -30,10 +33,8 @@ class ReplayFailed(RuntimeError):
     """Some events were not delivered or some files could not be read; the message is the full report."""
 
 
-def handler(event: dict, _context: object) -> dict:
-    source = urlparse(event["source"])
-    if source.scheme != "s3" or not source.netloc:
-        raise ValueError(f"source must be s3://<bucket>/<prefix>/, got {event['source']!r}")
+def handler(event: object, _context: object) -> dict:
+    request = ReplayRequest.from_payload(event)
     # MSK takes IAM; KAFKA_AUTH=plaintext points the same code at the local twin's broker.
     connection = KafkaConnection(
         bootstrap_servers=os.environ["BOOTSTRAP_SERVERS"],
@@ -41,11 +42,9 @@ def handler(event: dict, _context: object) -> dict:
         region=os.environ["AWS_REGION"],
     )
     with tempfile.TemporaryDirectory() as workdir:
-        downloaded = _download_csvs(source.netloc, source.path.lstrip("/"), Path(workdir))
-        logger.info(json.dumps({"event": "replay_started", "source": event["source"], "files": downloaded}))
-        report = replay(
-            Path(workdir), connection, speed=Speed.parse(event.get("speed", "max")), tables=event.get("tables")
-        )
+        downloaded = _download_csvs(request.bucket, request.prefix, Path(workdir))
+        logger.info(json.dumps({"event": "replay_started", "source": request.source, "files": downloaded}))
+        report = replay(Path(workdir), connection, speed=Speed.parse(request.speed), tables=request.streamed_tables)
     rendered = report.render()
     logger.info(json.dumps({"event": "replay_finished", "exit_code": report.exit_code, "report": rendered}))
     if report.exit_code != EXIT_OK:

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from stacks.constructs.python_lambda import BUILD_DIR, RESOLUTION_DATE, _uv
+from stacks.constructs.python_lambda import BUILD_DIR, RESOLUTION_DATE, uv_executable
 
 TOOLS_DIR = "keystone-tools"
 LOCK_FILE = "requirements.lock"
@@ -85,7 +85,7 @@ def _tool_wheels(name: str, requirements: Path) -> Path:
     _run(
         f"resolving {requirements} for MWAA",
         [
-            _uv(), "pip", "compile", "--quiet", "--no-header", "--generate-hashes", "--only-binary", ":all:",
+            uv_executable(), "pip", "compile", "--quiet", "--no-header", "--generate-hashes", "--only-binary", ":all:",
             "--exclude-newer", RESOLUTION_DATE, *_UV_PLATFORM, "-o", str(target / LOCK_FILE), str(requirements),
         ],
     )  # fmt: skip

@@ -1,8 +1,10 @@
 """Python Lambda code and dependency layers, built without Docker.
 
 Dependencies are installed for the Lambda platform with `uv` (manylinux wheels only, no builds) into
-`.build/lambda-layers/<digest>/python`, keyed by a digest of the requirements, the platform and a fixed
-resolution date, so the same requirements always give the same layer and a rebuild is a cache hit.
+`.build/lambda-layers/<digest>/python`, keyed by a digest of the requirements, the platform, a fixed
+resolution date and what is pruned, so the same requirements always give the same layer and a rebuild is a
+cache hit. What no function imports is pruned from each layer (see `UNUSED_IN_LAYERS`): a function and its
+layers must stay under Lambda's 250 MB unzipped (tests/test_lambda_bundles.py measures the synthesized assets).
 Function code is the listed repository packages, copied without bytecode or tests.
 """
 
@@ -18,7 +20,6 @@ from pathlib import Path
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from stacks.compliance import acknowledge, acknowledge_managed_policy
@@ -32,13 +33,32 @@ _PLATFORM = ("--python-platform", "x86_64-manylinux_2_28", "--python-version", "
 RESOLUTION_DATE = "2026-11-01"
 BUILD_DIR = REPO_ROOT / ".build"
 _IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "tests", "requirements*.txt")
+# Globs under a layer's python/ that nothing imports at run time: test suites, Cython sources, type stubs and C
+# headers; pyarrow's Flight RPC and Parquet encryption (contracts/arrow and the ingestion read CSV and write plain
+# Parquet; pyarrow imports neither unless asked); and the two spare copies of each pyarrow library that wheels
+# carry because they cannot hold symlinks (the loader opens the soname, `libarrow_python.so.2100`).
+UNUSED_IN_LAYERS = (
+    "**/tests",
+    "**/*.pyx",
+    "**/*.pxd",
+    "**/*.pxi",
+    "**/*.pyi",
+    "**/*.h",
+    "pyarrow/include",
+    "pyarrow/src",
+    "pyarrow/*flight*",
+    "pyarrow/*parquet_encryption*",
+    "pyarrow/_pyarrow_cpp_tests*",
+    "pyarrow/libarrow_python*.so",
+    "pyarrow/libarrow_python*.so.*.*.*",
+)
 
 
 class LambdaBuildError(RuntimeError):
     """A Lambda bundle could not be built."""
 
 
-def _uv() -> str:
+def uv_executable() -> str:
     for candidate in (shutil.which("uv"), os.path.expanduser("~/.local/bin/uv")):
         if candidate and os.access(candidate, os.X_OK):
             return candidate
@@ -48,21 +68,32 @@ def _uv() -> str:
 def dependency_layer_dir(requirements: Path) -> Path:
     """Install `requirements` for the Lambda platform (cached) and return the layer directory."""
     digest = hashlib.sha256(
-        "\0".join([requirements.read_text(), *_PLATFORM, RESOLUTION_DATE, RUNTIME.name]).encode()
+        "\0".join([requirements.read_text(), *_PLATFORM, RESOLUTION_DATE, RUNTIME.name, *UNUSED_IN_LAYERS]).encode()
     ).hexdigest()[:16]
     layer = BUILD_DIR / "lambda-layers" / f"{requirements.parent.name}-{digest}"
     if (layer / ".complete").exists():
         return layer
     shutil.rmtree(layer, ignore_errors=True)
     command = [
-        _uv(), "pip", "install", "--quiet", "--no-compile", "--only-binary", ":all:",
+        uv_executable(), "pip", "install", "--quiet", "--no-compile", "--only-binary", ":all:",
         "--exclude-newer", RESOLUTION_DATE, *_PLATFORM, "--target", str(layer / "python"), "-r", str(requirements),
     ]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         raise LambdaBuildError(f"installing {requirements} for Lambda failed:\n{result.stderr.strip()}")
+    prune(layer / "python", UNUSED_IN_LAYERS)
     (layer / ".complete").touch()
     return layer
+
+
+def prune(directory: Path, patterns: Sequence[str]) -> None:
+    """Delete every file and folder under `directory` matching one of the globs."""
+    for pattern in patterns:
+        for path in sorted(directory.glob(pattern), reverse=True):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            elif path.exists() or path.is_symlink():
+                path.unlink()
 
 
 def code_dir(name: str, packages: Sequence[str]) -> Path:
@@ -123,7 +154,6 @@ class PythonFunction(Construct):
         vpc: ec2.IVpc | None = None,
         vpc_subnets: ec2.SubnetSelection | None = None,
         security_groups: Sequence[ec2.ISecurityGroup] = (),
-        dead_letter_queue: sqs.IQueue | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.log_group = log_group(
@@ -151,7 +181,6 @@ class PythonFunction(Construct):
             vpc=vpc,
             vpc_subnets=vpc_subnets,
             security_groups=list(security_groups) or None,
-            dead_letter_queue=dead_letter_queue,
         )
         acknowledge_managed_policy(
             self.function,
