@@ -94,6 +94,10 @@ def derive(stacks: list[SynthesizedStack]) -> Architecture:
             if "bucket" in found and "function" in found:
                 triggered.add((found["bucket"], found["function"]))
                 edges.add(Edge(nodes[found["bucket"]].id, nodes[found["function"]].id, "object created"))
+        if resource.type == "AWS::Lambda::EventInvokeConfig":
+            found = {nodes[t].kind: t for _, t in mentions(key)}
+            if "function" in found and "queue" in found:
+                edges.add(Edge(nodes[found["function"]].id, nodes[found["queue"]].id, "failed events"))
     for key, node in nodes.items():
         for prop, target in set(mentions(key)):
             edge = _edge(node, prop, nodes[target], (target, key) in triggered)
