@@ -40,6 +40,7 @@ from localtwin.reconcile import (
 )
 from localtwin.report import QuarantinedRow, draw_charts, write_report
 from localtwin.streaming import replay_into_kafka, start_stream, wait_for_bronze
+from localtwin.summary import gold_summary, write_summary
 from localtwin.transform import dbt_build
 from producers.delivery import Speed
 from producers.replay import ProduceReport
@@ -153,6 +154,7 @@ def _run_on(engines: LocalEngines, settings: RunSettings, sources: SourceFiles, 
             entities = _entity_counts(sources, ingestion, produced, lake, warehouse, bronze)
             checks = row_checks(entities) + gold_checks(warehouse, entities)
             charts = draw_charts(warehouse, settings.run_dir)
+            write_summary(settings.run_dir, gold_summary(warehouse, engine="duckdb"))
         finally:
             warehouse.close()
             lake.close()

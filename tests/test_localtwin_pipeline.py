@@ -1,5 +1,6 @@
 """`make run` end to end: the real sample through every stage, twice, and a Connect crash mid-stream."""
 
+import json
 import shutil
 import threading
 import uuid
@@ -136,3 +137,21 @@ def test_killing_the_connect_worker_mid_stream_loses_nothing(local_engines, loca
     for topic, count in delivered.items():
         assert landed.distinct(topic) == count, topic  # nothing lost; after dedup by event_id, no duplicates
         assert landed.lines(topic) >= count
+
+
+def test_every_run_summarizes_its_gold_in_summary_json(two_runs):
+    first, _ = two_runs
+    summaries = [json.loads((result.run_dir / "summary.json").read_text()) for result in two_runs]
+    assert summaries[0] == summaries[1]
+    summary = summaries[0]
+    assert summary["engine"] == "duckdb"
+    assert set(GOLD_MARTS) <= summary["gold"].keys()
+    with duckdb.connect(str(first.run_dir / "warehouse.duckdb"), read_only=True) as warehouse:
+        for mart, figures in summary["gold"].items():
+            assert figures["rows"] == warehouse.execute(f"select count(*) from gold.{mart}").fetchone()[0], mart
+        orders = summary["gold"]["fct_orders"]["sums"]
+        assert orders["item_count"] == warehouse.execute("select sum(item_count) from gold.fct_orders").fetchone()[0]
+        assert orders["order_value"] == pytest.approx(
+            float(warehouse.execute("select sum(order_value) from gold.fct_orders").fetchone()[0])
+        )
+        assert "order_id" not in orders and "is_late" not in orders
