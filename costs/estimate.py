@@ -163,7 +163,6 @@ _RULES: list[Callable[[SynthesizedStack, _Pricer], Iterator[LineItem]]] = [
 ]
 _PRICED_TYPES = {
     "AWS::MSK::Cluster",
-    "AWS::MSK::ServerlessCluster",
     "AWS::KafkaConnect::Connector",
     "AWS::MWAA::Environment",
     *(resource_type for resource_type, *_ in _PER_RESOURCE),

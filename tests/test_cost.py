@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +16,8 @@ from costs.estimate import EPHEMERAL_TARGET_USD_PER_HOUR, estimate
 from costs.prices import HOURS_PER_MONTH, PRICE_TABLE_DATE, PRICES, UnknownPrice
 from costs.report import render
 from tests.fixtures.synth import FEATURE_BRANCH
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 MSK = {
     "Type": "AWS::MSK::Cluster",
@@ -158,3 +162,19 @@ def test_the_ephemeral_environment_meets_its_hourly_target(feature_env, main_env
 def test_the_command_line_fails_clearly_without_an_assembly(tmp_path, capsys):
     assert main(["--cdk-out", str(tmp_path)]) == 2
     assert "make synth" in capsys.readouterr().err
+
+
+def _documented(pattern: str) -> float:
+    match = re.search(pattern, (REPO_ROOT / "docs" / "cost.md").read_text())
+    assert match, pattern
+    return float(match.group(1))
+
+
+def test_the_totals_the_cost_docs_quote_are_todays_estimate(feature_env, main_env):
+    """docs/cost.md quotes the hourly totals of both profiles; they must be what `make cost` prints today."""
+    ephemeral = estimate(read_assembly(feature_env.outdir)).usd_per_hour
+    persistent = estimate(read_assembly(main_env.outdir)).usd_per_hour
+    assert _documented(r"\*\*total\*\* \| \*\*≈ ([0-9.]+)\*\*") == pytest.approx(ephemeral, abs=0.005)
+    assert _documented(r"comes to about\s+([0-9.]+) USD/hour") == pytest.approx(persistent, abs=0.005)
+    sao_paulo = estimate(read_assembly(feature_env.outdir), region="sa-east-1").usd_per_hour
+    assert _documented(r"`sa-east-1` come to about ([0-9.]+) USD/hour") == pytest.approx(sao_paulo, abs=0.005)
