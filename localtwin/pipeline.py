@@ -41,7 +41,7 @@ from localtwin.reconcile import (
 from localtwin.report import QuarantinedRow, draw_charts, write_report
 from localtwin.streaming import replay_into_kafka, start_stream, wait_for_bronze
 from localtwin.summary import gold_summary, write_summary
-from localtwin.transform import dbt_build
+from localtwin.transform import dbt_build, dbt_docs
 from producers.delivery import Speed
 from producers.replay import ProduceReport
 
@@ -146,6 +146,8 @@ def _run_on(engines: LocalEngines, settings: RunSettings, sources: SourceFiles, 
     with clock.stage("dbt build"):
         dbt = dbt_build(settings.run_dir, settings.warehouse, f"s3://{bronze}", env)
         print(f"dbt: {dict(dbt.statuses)}", flush=True)
+    with clock.stage("lineage docs"):
+        lineage = dbt_docs(settings.run_dir, settings.warehouse, f"s3://{bronze}", env)
 
     with clock.stage("reconcile and report"):
         lake = bronze_connection(env)
@@ -169,6 +171,7 @@ def _run_on(engines: LocalEngines, settings: RunSettings, sources: SourceFiles, 
             dbt_warnings=dbt.warnings,
             charts=charts,
             warehouse=settings.warehouse,
+            lineage=lineage,
             sections=freshness.markdown() if freshness else [],
         )
     return RunResult(settings.run_dir, report, entities, checks, clock.timings, quarantined, freshness)

@@ -71,6 +71,7 @@ def write_report(
     dbt_warnings: list[str],
     charts: list[Path],
     warehouse: Path,
+    lineage: Path,
     sections: Sequence[str] = (),
 ) -> Path:
     """`sections`: further Markdown lines, after the timings (e.g. follow mode's freshness)."""
@@ -78,6 +79,7 @@ def write_report(
         "# Keystone Nexus local run",
         "",
         f"Data: {origin}. Warehouse: `{warehouse}` (Gold marts as `gold.<name>`).",
+        f"Lineage and model docs: [{lineage.name}]({lineage.relative_to(run_dir)}) (dbt docs, opens offline).",
         "",
         "## Rows per entity",
         "",

@@ -35,28 +35,12 @@ def dbt_build(
 
     `exclude` (dbt selection syntax) leaves nodes out, e.g. tests that only hold once the stream has stopped.
     """
-    target = LocalTarget(
-        bronze_root=bronze_root,
-        duckdb_path=warehouse,
-        extension_dir=EXTENSION_DIR,
-        s3_endpoint=aws_environment.get("AWS_ENDPOINT_URL_S3"),
-    )
-    target_path, log_path = run_dir / "dbt" / "target", run_dir / "dbt" / "logs"
-    command = [
-        str(Path(sys.executable).parent / "dbt"),
-        "build",
-        "--project-dir", str(DBT_PROJECT),
-        "--profiles-dir", str(DBT_PROJECT),
-        "--target", "local",
-        "--target-path", str(target_path),
-        "--log-path", str(log_path),
-    ]  # fmt: skip
+    target_path = run_dir / "dbt" / "target"
+    command = _dbt_command(run_dir, "build")
     if exclude:
         command += ["--exclude", exclude]
-    env = os.environ | aws_environment | target.environment()
     log = run_dir / "dbt.log"
-    with log.open("w") as output:
-        completed = subprocess.run(command, env=env, stdout=output, stderr=subprocess.STDOUT, cwd=REPO_ROOT)
+    completed = _run(command, log, _dbt_environment(warehouse, bronze_root, aws_environment))
     results = json.loads((target_path / "run_results.json").read_text()) if completed.returncode in (0, 1) else None
     if results is None:
         raise DbtFailed(f"dbt could not run (exit {completed.returncode}); see {log}:\n{_tail(log)}")
@@ -74,6 +58,45 @@ def dbt_build(
         if result["status"] == "warn"
     ]
     return DbtResult(statuses, warnings, log)
+
+
+def dbt_docs(run_dir: Path, warehouse: Path, bronze_root: str, aws_environment: dict[str, str]) -> Path:
+    """`dbt docs generate --static` of the built warehouse: one self-contained page (lineage, models, columns,
+    tests) at `<run>/lineage.html`, readable offline."""
+    log = run_dir / "dbt-docs.log"
+    command = [*_dbt_command(run_dir, "docs", "generate"), "--static"]
+    completed = _run(command, log, _dbt_environment(warehouse, bronze_root, aws_environment))
+    page = run_dir / "dbt" / "target" / "static_index.html"
+    if completed.returncode != 0 or not page.is_file():
+        raise DbtFailed(f"dbt docs generate failed (exit {completed.returncode}); see {log}:\n{_tail(log)}")
+    return page.replace(run_dir / "lineage.html")
+
+
+def _dbt_command(run_dir: Path, *verbs: str) -> list[str]:
+    return [
+        str(Path(sys.executable).parent / "dbt"),
+        *verbs,
+        "--project-dir", str(DBT_PROJECT),
+        "--profiles-dir", str(DBT_PROJECT),
+        "--target", "local",
+        "--target-path", str(run_dir / "dbt" / "target"),
+        "--log-path", str(run_dir / "dbt" / "logs"),
+    ]  # fmt: skip
+
+
+def _dbt_environment(warehouse: Path, bronze_root: str, aws_environment: dict[str, str]) -> dict[str, str]:
+    target = LocalTarget(
+        bronze_root=bronze_root,
+        duckdb_path=warehouse,
+        extension_dir=EXTENSION_DIR,
+        s3_endpoint=aws_environment.get("AWS_ENDPOINT_URL_S3"),
+    )
+    return os.environ | aws_environment | target.environment()
+
+
+def _run(command: list[str], log: Path, env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
+    with log.open("w") as output:
+        return subprocess.run(command, env=env, stdout=output, stderr=subprocess.STDOUT, cwd=REPO_ROOT)
 
 
 def _tail(path: Path, lines: int = 30) -> str:

@@ -1,6 +1,7 @@
 """`make run` end to end: the real sample through every stage, twice, and a Connect crash mid-stream."""
 
 import json
+import re
 import shutil
 import threading
 import uuid
@@ -105,6 +106,14 @@ def test_the_report_and_its_charts_are_written(two_runs):
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         pixels = matplotlib.image.imread(path)
         assert pixels.shape[0] > 200 and pixels.std() > 0.05, f"{chart} looks empty"
+
+
+def test_the_report_links_the_lineage_page_which_needs_no_network(two_runs):
+    first, _ = two_runs
+    assert "](lineage.html)" in first.report.read_text()
+    page = (first.run_dir / "lineage.html").read_text()
+    assert page.lstrip().lower().startswith("<!doctype html")
+    assert not re.search(r"""<(script|link|img)[^>]+(src|href)=["']?https?://""", page), "loads from the network"
 
 
 def test_killing_the_connect_worker_mid_stream_loses_nothing(local_engines, local_s3, tmp_path):
