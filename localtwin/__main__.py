@@ -111,15 +111,15 @@ def summary(result: RunResult) -> str:
             f"{c.entity:<34} {c.path:<6} {c.source_rows:>8} {c.bronze_rows:>8} {c.quarantined:>6} "
             f"{c.silver_rows:>8} {gold:>8}"
         )
-    lines.append("")
-    lines += [
-        f"  [{'ok' if c.ok else 'MISMATCH'}] {c.name}: expected {c.expected}, got {c.actual}" for c in result.checks
-    ]
+    mismatches = [c for c in result.checks if not c.ok]
+    lines.append(f"\nreconciliation: {len(result.checks) - len(mismatches)} of {len(result.checks)} checks ok")
+    lines += [f"  [MISMATCH] {c.name}: expected {c.expected}, got {c.actual}" for c in mismatches]
     lines.append("")
     lines += [f"  {stage:<24} {seconds:6.1f} s" for stage, seconds in result.timings.items()]
     if result.freshness is not None:
         lines.append(f"\n{result.freshness.render()}")
-    lines.append(f"\nreport: {result.report}")
+    lines.append(f"\nwarehouse: {result.warehouse} (query the Gold marts as gold.<name>)")
+    lines.append(f"report: {result.report}")
     return "\n".join(lines)
 
 
@@ -142,7 +142,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nthe run failed: {error}\nlogs are in {settings.run_dir}", file=sys.stderr)
         return 1
     print(summary(result))
-    print(f"warehouse: {settings.warehouse} (query the Gold marts as gold.<name>)")
     return 0 if result.ok else 1
 
 

@@ -67,6 +67,7 @@ class RunSettings:
 class RunResult:
     run_dir: Path
     report: Path
+    warehouse: Path
     entities: dict[str, EntityCounts]
     checks: list[Check]
     timings: dict[str, float] = field(default_factory=dict)
@@ -145,7 +146,7 @@ def _run_on(engines: LocalEngines, settings: RunSettings, sources: SourceFiles, 
 
     with clock.stage("dbt build"):
         dbt = dbt_build(settings.run_dir, settings.warehouse, f"s3://{bronze}", env)
-        print(f"dbt: {dict(dbt.statuses)}", flush=True)
+        print(dbt.render(), flush=True)
     with clock.stage("lineage docs"):
         lineage = dbt_docs(settings.run_dir, settings.warehouse, f"s3://{bronze}", env)
 
@@ -174,7 +175,9 @@ def _run_on(engines: LocalEngines, settings: RunSettings, sources: SourceFiles, 
             lineage=lineage,
             sections=freshness.markdown() if freshness else [],
         )
-    return RunResult(settings.run_dir, report, entities, checks, clock.timings, quarantined, freshness)
+    return RunResult(
+        settings.run_dir, report, settings.warehouse, entities, checks, clock.timings, quarantined, freshness
+    )
 
 
 def _fresh_buckets(s3: Any, run_name: str) -> tuple[str, str]:

@@ -27,6 +27,14 @@ class DbtResult:
     warnings: list[str]
     log: Path
 
+    def render(self) -> str:
+        """One line: `dbt build: 23 built, 119 passed, 1 warned (report.md lists the warnings)`."""
+        words = {"success": "built", "pass": "passed", "warn": "warned", "skipped": "skipped", "no-op": "no-op"}
+        counts = [f"{self.statuses[status]} {word}" for status, word in words.items() if self.statuses[status]]
+        counts += [f"{n} {status}" for status, n in sorted(self.statuses.items()) if status not in words]
+        note = " (report.md lists the warnings)" if self.warnings else ""
+        return f"dbt build: {', '.join(counts) or 'nothing to do'}{note}"
+
 
 def dbt_build(
     run_dir: Path, warehouse: Path, bronze_root: str, aws_environment: dict[str, str], exclude: str | None = None

@@ -81,8 +81,9 @@ def replay(
 def send_with_progress(
     producer_config: dict[str, object], events: Events, speed: Speed, description: str, show: bool = True
 ) -> DeliveryReport:
-    """`send`, with a progress bar of the events acknowledged (when `show`)."""
-    bar = tqdm(total=len(events), unit="event", desc=description, disable=not show)
+    """`send`, with a progress bar of the events acknowledged (when `show` and the console is a terminal: in a log
+    or a pipe the final report says it once)."""
+    bar = tqdm(total=len(events), unit="event", desc=description, disable=None if show else True)
     try:
         return send(producer_config, events, speed, on_progress=lambda delivered: bar.update(delivered - bar.n))
     finally:
