@@ -61,6 +61,14 @@ engines: install ## Fetch the Kafka + Connect jars (Maven Central -> .cache/) an
 run: install engines ## The main job: run the whole lakehouse locally on generated data (DATA_DIR=<dir> for real Olist CSVs)
 	$(PY) -m localtwin
 
+.PHONY: up
+up: install engines ## make run, then leave the engines running to explore (prints how to reach each); make down stops them
+	$(PY) -m localtwin --keep
+
+.PHONY: down
+down: install ## Stop exactly the engines `make up` left running (also after a crash)
+	$(PY) -m localtwin.session down
+
 .PHONY: test
 test: install node_modules/.installed engines $(ACTIONLINT) ## The whole test suite (lint, unit, synth gate, local engines)
 	$(PY) -m ruff check .

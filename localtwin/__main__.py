@@ -29,6 +29,8 @@ from contracts.settings import report as report_bad_setting
 from localtwin.data import NoOlistFiles, find_sources
 from localtwin.follow import DEFAULT_SPEED, FollowFailed, FollowSettings
 from localtwin.pipeline import PipelineFailed, RunResult, RunSettings, run
+from localtwin.session import AlreadyUp
+from localtwin.session import load as load_session
 from producers.delivery import Speed
 from producers.kafka_config import log_client_to
 
@@ -55,6 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--follow",
         action="store_true",
         help="follow mode: replay part of the history live while dbt micro-batches run; report freshness p50/p95",
+    )
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="leave the engines running after the run and print how to reach them (`make up`; env KEEP=1); "
+        "`make down` stops them",
     )
     parser.add_argument("--follow-seconds", help="with --follow: how long the live replay lasts (120)")
     parser.add_argument(
@@ -86,7 +94,14 @@ def resolve(args: argparse.Namespace) -> RunSettings:
     warehouse = setting(
         args.warehouse, "--warehouse", file_to_create, env="WAREHOUSE", default=str(run_dir / "warehouse.duckdb")
     ).resolve()
-    return RunSettings(run_dir, warehouse, data_dir, orders, seed, speed, follow)
+    keep = args.keep or setting(None, "--keep", _flag, env="KEEP", default="0")
+    return RunSettings(run_dir, warehouse, data_dir, orders, seed, speed, follow, keep)
+
+
+def _flag(text: str) -> bool:
+    if text not in ("0", "1"):
+        raise ValueError("use 1 to keep the engines running, 0 (the default) to stop them")
+    return text == "1"
 
 
 def _data_dir(text: str) -> Path:
@@ -138,10 +153,17 @@ def main(argv: list[str] | None = None) -> int:
     except NoOlistFiles as error:  # a gzipped file found wanting while it was decompressed, before any engine
         data_dir = setting_name(args.data_dir, "--data-dir", "DATA_DIR")
         return report_bad_setting(BadSetting(data_dir, settings.data_dir, str(error)))
+    except AlreadyUp as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     except (PipelineFailed, FollowFailed) as error:
         print(f"\nthe run failed: {error}\nlogs are in {settings.run_dir}", file=sys.stderr)
         return 1
     print(summary(result))
+    if settings.keep:
+        up = load_session()
+        assert up is not None
+        print(f"\nThe engines keep running:\n{up.table()}")
     return 0 if result.ok else 1
 
 

@@ -24,6 +24,7 @@ from environments import resolve_environment
 from lambdas.ingestion.cli import ingest_landing
 from lambdas.ingestion.report import IngestionReport
 from lambdas.ingestion.storage import S3Bronze
+from localtwin import session
 from localtwin.data import SourceFiles, prepare_sources
 from localtwin.engines import LocalEngines
 from localtwin.follow import FollowSettings, Freshness, follow_stream
@@ -61,6 +62,7 @@ class RunSettings:
     seed: int = 7
     speed: Speed = field(default_factory=Speed)
     follow: FollowSettings | None = None  # follow mode (localtwin/follow.py) instead of a single replay
+    keep: bool = False  # leave the engines running for exploration (`make up`; localtwin/session.py)
 
 
 @dataclass
@@ -101,14 +103,25 @@ def run(settings: RunSettings, engines: LocalEngines | None = None) -> RunResult
         sources = prepare_sources(settings.data_dir, settings.orders, settings.seed, settings.run_dir)
     if engines is not None:
         return _run_on(engines, settings, sources, clock)
+    if settings.keep:
+        session.refuse_if_up()
     with clock.stage("start engines"):
         own = LocalEngines(plugin=build_plugin(), work_dir=settings.run_dir / "engines")
         own.start()
+    kept = False
     try:
-        return _run_on(own, settings, sources, clock)
+        if settings.keep:
+            _, bronze = run_buckets(settings.run_dir.name)
+            session.record(session.Session.of(own, settings.run_dir, settings.warehouse, bronze))
+        result = _run_on(own, settings, sources, clock)
+        kept = settings.keep
+        return result
     finally:
-        with clock.stage("stop engines"):
-            own.stop()
+        if not kept:
+            with clock.stage("stop engines"):
+                own.stop()
+            if settings.keep:
+                session.UP_FILE.unlink(missing_ok=True)
 
 
 def _run_on(engines: LocalEngines, settings: RunSettings, sources: SourceFiles, clock: _Stopwatch) -> RunResult:
@@ -180,13 +193,17 @@ def _run_on(engines: LocalEngines, settings: RunSettings, sources: SourceFiles, 
     )
 
 
-def _fresh_buckets(s3: Any, run_name: str) -> tuple[str, str]:
-    """This run's landing and Bronze buckets, named like the cloud's (one pair per run on a shared server)."""
+def run_buckets(run_name: str) -> tuple[str, str]:
+    """A run's landing and Bronze buckets, named like the cloud's (one pair per run on a shared server)."""
     suffix = "".join(ch for ch in run_name.lower() if ch.isalnum())[-12:] or "run"
-    names = (
+    return (
         f"{LOCAL_ENVIRONMENT.bucket_name('landing')}-{suffix}",
         f"{LOCAL_ENVIRONMENT.bucket_name('bronze')}-{suffix}",
     )
+
+
+def _fresh_buckets(s3: Any, run_name: str) -> tuple[str, str]:
+    names = run_buckets(run_name)
     for name in names:
         s3.create_bucket(Bucket=name)
     return names

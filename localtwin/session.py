@@ -1,0 +1,164 @@
+"""The engines `make up` leaves running for exploration, and `make down`, which stops exactly those.
+
+`make up` (`python -m localtwin --keep`) records its engine processes in `.runs/up.json` as soon as they have
+started, so `make down` (`python -m localtwin.session down`) finds them after a finished run and after a crash
+alike. A process is recognised by its pid *and* its command line, so a pid the system has since reused for
+something else is never signalled.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import signal
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from localtwin.engines import LocalEngines
+from localtwin.engines.s3 import LOCAL_CREDENTIALS, LOCAL_REGION
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+UP_FILE = REPO_ROOT / ".runs" / "up.json"
+_STOP_GRACE_S = 20.0
+
+
+class AlreadyUp(RuntimeError):
+    """A `make up` is still running; a second one would only start a second set of engines."""
+
+
+@dataclass(frozen=True)
+class EngineProcess:
+    name: str
+    pid: int
+    cmdline: list[str]
+
+
+@dataclass(frozen=True)
+class Session:
+    run_dir: str
+    warehouse: str
+    bronze_bucket: str
+    bootstrap_servers: str
+    connect_url: str
+    s3_endpoint: str
+    processes: list[EngineProcess]
+
+    @classmethod
+    def of(cls, engines: LocalEngines, run_dir: Path, warehouse: Path, bronze_bucket: str) -> Session:
+        processes = [
+            EngineProcess(engine.process.name, pid, _cmdline(pid))
+            for engine in (engines.s3, engines.broker, engines.connect)
+            if engine is not None and (pid := engine.process.pid) is not None
+        ]
+        return cls(
+            str(run_dir),
+            str(warehouse),
+            bronze_bucket,
+            engines.bootstrap_servers,
+            engines.connect_url,
+            engines.s3_endpoint,
+            processes,
+        )
+
+    def alive(self) -> list[EngineProcess]:
+        return [process for process in self.processes if _cmdline(process.pid) == process.cmdline]
+
+    def table(self) -> str:
+        """How to reach each engine, and how to stop them."""
+        key, secret = LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"], LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"]
+        rows = [
+            ("Kafka bootstrap", self.bootstrap_servers),
+            ("Kafka Connect REST", f"{self.connect_url}/connectors?expand=status"),
+            ("S3 endpoint", f"{self.s3_endpoint} (key {key}, secret {secret}, region {LOCAL_REGION})"),
+            (
+                "  list the lake",
+                f"AWS_ACCESS_KEY_ID={key} AWS_SECRET_ACCESS_KEY={secret} "
+                f"aws --endpoint-url {self.s3_endpoint} s3 ls --recursive s3://{self.bronze_bucket}/",
+            ),
+            (
+                "warehouse (DuckDB)",
+                f".venv/bin/python -c \"import duckdb; duckdb.connect('{self.warehouse}', read_only=True)"
+                ".sql('from gold.fct_orders limit 5').show()\"",
+            ),
+            ("run folder", self.run_dir),
+            ("stop everything", "make down"),
+        ]
+        width = max(len(name) for name, _ in rows)
+        return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
+
+
+def refuse_if_up() -> None:
+    session = load()
+    if session is not None and session.alive():
+        raise AlreadyUp(
+            f"the engines of a previous `make up` are still running (run folder {session.run_dir}):\n"
+            f"{session.table()}\n`make down` stops them first"
+        )
+
+
+def record(session: Session) -> None:
+    UP_FILE.parent.mkdir(parents=True, exist_ok=True)
+    UP_FILE.write_text(json.dumps(asdict(session), indent=2) + "\n")
+
+
+def load() -> Session | None:
+    if not UP_FILE.exists():
+        return None
+    raw = json.loads(UP_FILE.read_text())
+    raw["processes"] = [EngineProcess(**process) for process in raw["processes"]]
+    return Session(**raw)
+
+
+def down() -> list[str]:
+    """Stop the recorded engines (SIGTERM to each process group, SIGKILL after a grace period); their names."""
+    session = load()
+    if session is None:
+        return []
+    alive = session.alive()
+    for process in alive:
+        _signal_group(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + _STOP_GRACE_S
+    while session.alive() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    for process in session.alive():
+        _signal_group(process.pid, signal.SIGKILL)
+    UP_FILE.unlink()
+    return [process.name for process in alive]
+
+
+def _cmdline(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")[:-1]
+    except (FileNotFoundError, ProcessLookupError):
+        return []
+
+
+def _signal_group(pid: int, sig: signal.Signals) -> None:
+    # Each engine leads its own process group (ManagedProcess starts a new session); one that exited since it was
+    # found alive needs no signal.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, sig)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m localtwin.session", description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=["down", "status"])
+    args = parser.parse_args(argv)
+    if args.command == "status":
+        session = load()
+        if session is None or not session.alive():
+            print("nothing is up (`make up` starts the engines and leaves them running)")
+            return 1
+        print(session.table())
+        return 0
+    stopped = down()
+    print(f"stopped: {', '.join(stopped)}" if stopped else "nothing was up")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
