@@ -62,7 +62,7 @@ class CatalogStack(cdk.Stack):
             name=workgroup_name,
             description="Queries over this environment's lakehouse",
             state="ENABLED",
-            # Not a removal policy: the workgroup goes with the queries in it (stacks/teardown.py).
+            # Not a removal policy: the workgroup goes with its queries and query history (stacks/teardown.py).
             recursive_delete_option=destroy_on_teardown,
             work_group_configuration=athena.CfnWorkGroup.WorkGroupConfigurationProperty(
                 enforce_work_group_configuration=True,

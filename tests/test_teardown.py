@@ -42,3 +42,11 @@ def test_every_stateful_resource_is_retained_on_main_and_deleted_elsewhere(which
 def test_main_retains_nothing_but_its_stateful_resources(main_env):
     retained = {resource["Type"] for _, resource in _resources(main_env) if "Retain" in resource.values()}
     assert retained <= STATEFUL_TYPES - DELETED_EVERYWHERE
+
+
+def test_the_ephemeral_workgroup_goes_with_the_queries_in_it(main_env, feature_env):
+    """Not a removal policy: a workgroup that holds named queries or query executions is deleted only with
+    RecursiveDeleteOption (https://docs.aws.amazon.com/athena/latest/APIReference/API_DeleteWorkGroup.html)."""
+    for synthesized, recursive in ((main_env, False), (feature_env, True)):
+        workgroups = synthesized.template("Catalog").find_resources("AWS::Athena::WorkGroup").values()
+        assert [w["Properties"]["RecursiveDeleteOption"] for w in workgroups] == [recursive]
