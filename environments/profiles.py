@@ -49,8 +49,9 @@ class MwaaSettings:
 @dataclass(frozen=True)
 class Profile:
     name: Literal["persistent", "ephemeral"]
-    # Teardown destroys data (buckets emptied and deleted, log groups removed) instead of retaining it.
-    destroy_data_on_teardown: bool
+    # Teardown destroys data (buckets emptied and deleted, log groups removed) instead of retaining it;
+    # stacks/teardown.py applies it.
+    destroy_on_teardown: bool
     nat_gateways: int
     msk: MskSettings
     connect: ConnectCapacity
@@ -69,7 +70,7 @@ _GIB = 1024**3
 
 PERSISTENT = Profile(
     name="persistent",
-    destroy_data_on_teardown=False,
+    destroy_on_teardown=False,
     nat_gateways=2,
     msk=MskSettings(
         kafka_version="3.8.x",
@@ -93,7 +94,7 @@ PERSISTENT = Profile(
 
 EPHEMERAL = Profile(
     name="ephemeral",
-    destroy_data_on_teardown=True,
+    destroy_on_teardown=True,
     nat_gateways=1,
     msk=MskSettings(
         kafka_version="3.8.x",

@@ -28,7 +28,7 @@ class CatalogStack(cdk.Stack):
         key: kms.IKey,
         workgroup_name: str,
         bytes_scanned_cutoff: int,
-        destroy_data_on_teardown: bool,
+        destroy_on_teardown: bool,
         named_queries: Sequence[NamedQuery],
         **kwargs,
     ) -> None:
@@ -62,7 +62,8 @@ class CatalogStack(cdk.Stack):
             name=workgroup_name,
             description="Queries over this environment's lakehouse",
             state="ENABLED",
-            recursive_delete_option=destroy_data_on_teardown,
+            # Not a removal policy: the workgroup goes with its queries and query history (stacks/teardown.py).
+            recursive_delete_option=destroy_on_teardown,
             work_group_configuration=athena.CfnWorkGroup.WorkGroupConfigurationProperty(
                 enforce_work_group_configuration=True,
                 publish_cloud_watch_metrics_enabled=True,

@@ -35,7 +35,6 @@ class IngestionStack(cdk.Stack):
         bronze_bucket_name: str,
         key: kms.IKey,
         log_retention_days: int,
-        destroy_data_on_teardown: bool,
         **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -57,7 +56,6 @@ class IngestionStack(cdk.Stack):
             timeout=FUNCTION_TIMEOUT,
             memory_size=INGESTION_MEMORY_MB,
             log_retention_days=log_retention_days,
-            destroy_logs_on_teardown=destroy_data_on_teardown,
         ).function
         # S3 notifications invoke asynchronously. Two retries: the ingestion is idempotent per file (its manifest),
         # so retrying after a crash or timeout is cheap and may succeed; a rejected file fails again in seconds.

@@ -18,6 +18,7 @@ from stacks.network import NetworkStack
 from stacks.orchestration import OrchestrationStack
 from stacks.storage import StorageStack
 from stacks.streaming import StreamingStack
+from stacks.teardown import apply_teardown
 
 
 @dataclass
@@ -85,7 +86,6 @@ def build_lakehouse(scope: Construct, env: Environment) -> Lakehouse:
         env.stack_name("Network"),
         nat_gateways=profile.nat_gateways,
         log_retention_days=profile.log_retention_days,
-        destroy_logs_on_teardown=profile.destroy_data_on_teardown,
         **stack_args("Network", "VPC, subnets and security groups"),
     )
     storage = StorageStack(
@@ -95,7 +95,7 @@ def build_lakehouse(scope: Construct, env: Environment) -> Lakehouse:
         key_alias=f"alias/{env.resource_name('lake')}",
         airflow_environment_name=env.resource_name("airflow"),
         alert_topic_name=env.resource_name("alerts"),
-        destroy_data_on_teardown=profile.destroy_data_on_teardown,
+        destroy_on_teardown=profile.destroy_on_teardown,
         bronze_infrequent_access_after_days=profile.bronze_infrequent_access_after_days,
         bronze_archive_after_days=profile.bronze_archive_after_days,
         query_results_expire_after_days=profile.query_results_expire_after_days,
@@ -110,7 +110,7 @@ def build_lakehouse(scope: Construct, env: Environment) -> Lakehouse:
         key=storage.key,
         workgroup_name=env.resource_name("lakehouse"),
         bytes_scanned_cutoff=profile.athena_bytes_scanned_cutoff,
-        destroy_data_on_teardown=profile.destroy_data_on_teardown,
+        destroy_on_teardown=profile.destroy_on_teardown,
         named_queries=athena_named_queries(env.glue_database("gold")),
         **stack_args("Catalog", "Glue databases, Bronze tables and Athena workgroup"),
     )
@@ -133,7 +133,6 @@ def build_lakehouse(scope: Construct, env: Environment) -> Lakehouse:
         msk=profile.msk,
         connect=profile.connect,
         log_retention_days=profile.log_retention_days,
-        destroy_data_on_teardown=profile.destroy_data_on_teardown,
         **stack_args("Streaming", "MSK, topics and the MSK Connect sink into Bronze"),
     )
     streaming.add_stack_dependency(storage, "the sink writes into the storage stack's Bronze bucket")
@@ -146,7 +145,6 @@ def build_lakehouse(scope: Construct, env: Environment) -> Lakehouse:
         bronze_bucket_name=env.bucket_name("bronze"),
         key=storage.key,
         log_retention_days=profile.log_retention_days,
-        destroy_data_on_teardown=profile.destroy_data_on_teardown,
         **stack_args("Ingestion", "Batch CSV ingestion into Bronze"),
     )
     ingestion.add_stack_dependency(storage, "ingestion reads landing and writes Bronze")
@@ -165,7 +163,7 @@ def build_lakehouse(scope: Construct, env: Environment) -> Lakehouse:
         invokable_function_names=[env.resource_name("ingestion"), env.resource_name("producer")],
         alert_topic_name=env.resource_name("alerts"),
         airflow_settings=airflow_settings(env),
-        destroy_logs_on_teardown=profile.destroy_data_on_teardown,
+        destroy_on_teardown=profile.destroy_on_teardown,
         **stack_args("Orchestration", "MWAA environment, DAGs and dbt project"),
     )
     for upstream in (storage, catalog, streaming, ingestion):
@@ -205,4 +203,5 @@ def build_lakehouse(scope: Construct, env: Environment) -> Lakehouse:
     for stack in lakehouse.stacks:
         for key, value in env.tags.items():
             cdk.Tags.of(stack).add(key, value)
+        apply_teardown(stack, destroy_on_teardown=profile.destroy_on_teardown)
     return lakehouse

@@ -21,7 +21,6 @@ class NetworkStack(cdk.Stack):
         *,
         nat_gateways: int,
         log_retention_days: int,
-        destroy_logs_on_teardown: bool,
         **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -39,9 +38,7 @@ class NetworkStack(cdk.Stack):
             gateway_endpoints={"S3": ec2.GatewayVpcEndpointOptions(service=ec2.GatewayVpcEndpointAwsService.S3)},
             restrict_default_security_group=True,
         )
-        flow_log_group = log_group(
-            self, "FlowLogs", retention_days=log_retention_days, destroy_on_teardown=destroy_logs_on_teardown
-        )
+        flow_log_group = log_group(self, "FlowLogs", retention_days=log_retention_days)
         self.vpc.add_flow_log("FlowLog", destination=ec2.FlowLogDestination.to_cloud_watch_logs(flow_log_group))
 
         self.msk_security_group = self._security_group("Msk", "MSK brokers: IAM/TLS clients only")

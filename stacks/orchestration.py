@@ -49,7 +49,7 @@ class OrchestrationStack(cdk.Stack):
         invokable_function_names: Sequence[str],
         alert_topic_name: str,
         airflow_settings: dict[str, str],
-        destroy_logs_on_teardown: bool,
+        destroy_on_teardown: bool,
         **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -109,7 +109,7 @@ class OrchestrationStack(cdk.Stack):
         for deployment in artifacts.deployments:
             self.airflow.node.add_dependency(deployment)
         self.airflow.node.add_dependency(role)
-        if destroy_logs_on_teardown:
+        if destroy_on_teardown:
             self._remove_log_groups_on_delete(environment_name)
 
     def _execution_role(

@@ -12,7 +12,7 @@ from constructs import Construct
 
 from stacks.constructs.lake_bucket import LakeBucket
 from stacks.constructs.mwaa_artifacts import artifacts_lifecycle_rules
-from stacks.constructs.retention import removal_policy
+from stacks.teardown import emptied_on_teardown
 
 
 class StorageStack(cdk.Stack):
@@ -25,14 +25,13 @@ class StorageStack(cdk.Stack):
         key_alias: str,
         airflow_environment_name: str,
         alert_topic_name: str,
-        destroy_data_on_teardown: bool,
+        destroy_on_teardown: bool,
         bronze_infrequent_access_after_days: int | None,
         bronze_archive_after_days: int | None,
         query_results_expire_after_days: int,
         **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        removal = removal_policy(destroy_data_on_teardown)
 
         self.key = kms.Key(
             self,
@@ -40,7 +39,6 @@ class StorageStack(cdk.Stack):
             alias=key_alias,
             description="Encrypts every bucket, log and topic of this lakehouse environment",
             enable_key_rotation=True,
-            removal_policy=removal,
             pending_window=cdk.Duration.days(7),
         )
         self._allow_service_principals(airflow_environment_name, alert_topic_name)
@@ -56,8 +54,7 @@ class StorageStack(cdk.Stack):
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             lifecycle_rules=[s3.LifecycleRule(id="expire-access-logs", expiration=cdk.Duration.days(365))],
-            removal_policy=removal,
-            auto_delete_objects=destroy_data_on_teardown,
+            **emptied_on_teardown(destroy_on_teardown),
         )
 
         def lake_bucket(purpose: str, **options) -> s3.Bucket:
@@ -67,7 +64,7 @@ class StorageStack(cdk.Stack):
                 bucket_name=bucket_name(purpose),
                 key=self.key,
                 access_logs=self.access_logs,
-                destroy_on_teardown=destroy_data_on_teardown,
+                destroy_on_teardown=destroy_on_teardown,
                 **options,
             ).bucket
 

@@ -43,7 +43,6 @@ class StreamingStack(cdk.Stack):
         msk: MskSettings,
         connect: ConnectCapacity,
         log_retention_days: int,
-        destroy_data_on_teardown: bool,
         **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -65,7 +64,6 @@ class StreamingStack(cdk.Stack):
             security_group=msk_security_group,
             key=key,
             log_retention_days=log_retention_days,
-            destroy_on_teardown=destroy_data_on_teardown,
         )
         self.topics = KafkaTopics(
             self,
@@ -74,7 +72,6 @@ class StreamingStack(cdk.Stack):
             topics=topics,
             partitions=msk.topic_partitions,
             replication_factor=msk.topic_replication_factor,
-            destroy_on_teardown=destroy_data_on_teardown,
         )
         self.connector = S3SinkConnector(
             self,
@@ -88,13 +85,12 @@ class StreamingStack(cdk.Stack):
             subnets=private_subnets,
             security_group=connect_security_group,
             log_retention_days=log_retention_days,
-            destroy_on_teardown=destroy_data_on_teardown,
         )
         # The sink subscribes to topics that must exist: auto-creation is off.
         self.connector.connector.node.add_dependency(self.topics)
         self.producer = self._producer(
             producer_function_name, replay_source_bucket_name, topics, key, vpc, private, client_security_group,
-            log_retention_days, destroy_data_on_teardown,
+            log_retention_days,
         )  # fmt: skip
         # The olist_replay DAG invokes the producer asynchronously. No retries: a failed replay is re-run by hand
         # (a retry would re-send up to 15 minutes of events), and a malformed request is not transient.
@@ -117,7 +113,6 @@ class StreamingStack(cdk.Stack):
         subnets: ec2.SubnetSelection,
         security_group: ec2.ISecurityGroup,
         log_retention_days: int,
-        destroy_logs_on_teardown: bool,
     ) -> lambda_.IFunction:
         producer = PythonFunction(
             self,
@@ -131,7 +126,6 @@ class StreamingStack(cdk.Stack):
             timeout=cdk.Duration.minutes(15),
             memory_size=2048,
             log_retention_days=log_retention_days,
-            destroy_logs_on_teardown=destroy_logs_on_teardown,
             vpc=vpc,
             vpc_subnets=subnets,
             security_groups=[security_group],

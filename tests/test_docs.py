@@ -73,7 +73,7 @@ def _profile_cells(profile: Profile) -> dict[str, str]:
     autoscaling = "autoscaling " if connect.min_workers < connect.max_workers else ""
     web = "private web server" if mwaa.webserver_access_mode == "PRIVATE_ONLY" else "public web server"
     return {
-        "data on teardown": "destroyed" if profile.destroy_data_on_teardown else "retained",
+        "data on teardown": "destroyed" if profile.destroy_on_teardown else "retained",
         "NAT gateways": str(profile.nat_gateways),
         "MSK brokers": f"{msk.broker_count} × {msk.broker_instance_type}, {msk.volume_size_gib} GiB",
         "topic partitions / replication": f"{msk.topic_partitions} / {msk.topic_replication_factor}",

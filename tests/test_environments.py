@@ -107,7 +107,7 @@ def test_near_identical_long_branches_get_different_slugs():
 def test_main_is_persistent_and_retains_data():
     environment = resolve_environment("main", now=NOW)
     assert environment.profile is PERSISTENT
-    assert not environment.profile.destroy_data_on_teardown
+    assert not environment.profile.destroy_on_teardown
     assert environment.expires_at is None
     assert "keystone:expires-at" not in environment.tags
 
@@ -115,7 +115,7 @@ def test_main_is_persistent_and_retains_data():
 def test_other_branches_are_ephemeral_with_an_expiry_tag():
     environment = resolve_environment("feature/x", now=NOW)
     assert environment.profile is EPHEMERAL
-    assert environment.profile.destroy_data_on_teardown
+    assert environment.profile.destroy_on_teardown
     assert environment.profile.nat_gateways == 1
     assert environment.expires_at == datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
     assert environment.tags == {

@@ -247,15 +247,3 @@ def test_vended_log_groups_sit_under_the_vendedlogs_prefix(main_env, feature_env
             name = _log_group_name(template, reference)
             assert name.startswith("/aws/vendedlogs/"), name
             assert synthesized.environment.slug in name, name
-
-
-def test_the_persistent_cluster_and_its_topics_outlive_the_stack(main_env, feature_env):
-    kinds = ("AWS::MSK::Cluster", "AWS::MSK::Configuration", "AWS::MSK::Topic")
-    for synthesized, policy in ((main_env, "Retain"), (feature_env, "Delete")):
-        resources = [r for r in synthesized.template("Streaming").to_json()["Resources"].values() if r["Type"] in kinds]
-        for resource in resources:
-            assert (resource.get("DeletionPolicy"), resource.get("UpdateReplacePolicy")) == (policy, policy), (
-                synthesized.environment.branch,
-                resource["Type"],
-            )
-        assert {r["Type"] for r in resources} == set(kinds)

@@ -12,7 +12,7 @@ from constructs import Construct
 from environments.profiles import MskSettings
 from stacks.compliance import AWS_CUSTOM_RESOURCE_SINGLETON, acknowledge_framework_function
 from stacks.constructs.content_name import named_by_content
-from stacks.constructs.retention import log_group, removal_policy
+from stacks.constructs.retention import log_group
 
 SERVER_PROPERTIES = {
     # Topics exist because the stack created them, never because a client mistyped a name.
@@ -35,7 +35,6 @@ class KafkaCluster(Construct):
         security_group: ec2.ISecurityGroup,
         key: kms.IKey,
         log_retention_days: int,
-        destroy_on_teardown: bool,
     ) -> None:
         super().__init__(scope, construct_id)
         # The Kafka versions are create-only; the server properties are updated in place as a new revision.
@@ -52,7 +51,6 @@ class KafkaCluster(Construct):
             "BrokerLogs",
             name=f"/aws/vendedlogs/msk/{cluster_name}",
             retention_days=log_retention_days,
-            destroy_on_teardown=destroy_on_teardown,
         )
         self.cluster = msk.CfnCluster(
             self,
@@ -88,9 +86,6 @@ class KafkaCluster(Construct):
             ),
             enhanced_monitoring="PER_BROKER",
         )
-        # The persistent environment keeps its brokers and their data when the stack goes.
-        for resource in (configuration, self.cluster):
-            resource.apply_removal_policy(removal_policy(destroy_on_teardown))
         self.cluster_arn = self.cluster.attr_arn
         self.cluster_name = cluster_name
         self.bootstrap_servers = self._bootstrap_servers()

@@ -7,8 +7,6 @@ from collections.abc import Sequence
 from aws_cdk import aws_msk as msk
 from constructs import Construct
 
-from stacks.constructs.retention import removal_policy
-
 
 class KafkaTopics(Construct):
     def __init__(
@@ -20,11 +18,10 @@ class KafkaTopics(Construct):
         topics: Sequence[str],
         partitions: int,
         replication_factor: int,
-        destroy_on_teardown: bool,
     ) -> None:
         super().__init__(scope, construct_id)
         for topic in topics:
-            resource = msk.CfnTopic(
+            msk.CfnTopic(
                 self,
                 topic,
                 cluster_arn=cluster_arn,
@@ -32,5 +29,3 @@ class KafkaTopics(Construct):
                 partition_count=partitions,
                 replication_factor=replication_factor,
             )
-            # Deleting a topic deletes its events: the persistent environment keeps them with its cluster.
-            resource.apply_removal_policy(removal_policy(destroy_on_teardown))

@@ -8,7 +8,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from stacks.constructs.retention import removal_policy
+from stacks.teardown import emptied_on_teardown
 
 
 class LakeBucket(Construct):
@@ -40,6 +40,5 @@ class LakeBucket(Construct):
             server_access_logs_prefix=f"{bucket_name}/",
             versioned=versioned,
             lifecycle_rules=list(lifecycle_rules),
-            removal_policy=removal_policy(destroy_on_teardown),
-            auto_delete_objects=destroy_on_teardown,
+            **emptied_on_teardown(destroy_on_teardown),
         )

@@ -150,7 +150,6 @@ class PythonFunction(Construct):
         timeout: cdk.Duration,
         memory_size: int = 512,
         log_retention_days: int,
-        destroy_logs_on_teardown: bool,
         vpc: ec2.IVpc | None = None,
         vpc_subnets: ec2.SubnetSelection | None = None,
         security_groups: Sequence[ec2.ISecurityGroup] = (),
@@ -161,7 +160,6 @@ class PythonFunction(Construct):
             "Logs",
             name=f"/aws/lambda/{function_name}",
             retention_days=log_retention_days,
-            destroy_on_teardown=destroy_logs_on_teardown,
         )
         self.function = lambda_.Function(
             self,

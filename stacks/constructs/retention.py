@@ -1,8 +1,7 @@
-"""How long logs are kept and whether resources go with their stack, from the profile's plain settings."""
+"""How long logs are kept, from the profile's plain number of days."""
 
 from __future__ import annotations
 
-import aws_cdk as cdk
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
@@ -25,19 +24,11 @@ def log_retention(days: int) -> logs.RetentionDays:
         raise ValueError(f"log retention of {days} days is not supported; use one of {sorted(_RETENTION)}") from None
 
 
-def removal_policy(destroy_on_teardown: bool) -> cdk.RemovalPolicy:
-    """DESTROY for what an environment's teardown takes with it (ephemeral profiles), else RETAIN."""
-    return cdk.RemovalPolicy.DESTROY if destroy_on_teardown else cdk.RemovalPolicy.RETAIN
-
-
-def log_group(
-    scope: Construct, construct_id: str, *, retention_days: int, destroy_on_teardown: bool, name: str | None = None
-) -> logs.LogGroup:
-    """A log group kept `retention_days`, and removed with its stack when `destroy_on_teardown`."""
+def log_group(scope: Construct, construct_id: str, *, retention_days: int, name: str | None = None) -> logs.LogGroup:
+    """A log group kept `retention_days`."""
     return logs.LogGroup(
         scope,
         construct_id,
         log_group_name=name,
         retention=log_retention(retention_days),
-        removal_policy=removal_policy(destroy_on_teardown),
     )

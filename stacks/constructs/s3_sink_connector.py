@@ -44,7 +44,6 @@ class S3SinkConnector(Construct):
         subnets: list[ec2.ISubnet],
         security_group: ec2.ISecurityGroup,
         log_retention_days: int,
-        destroy_on_teardown: bool,
     ) -> None:
         super().__init__(scope, construct_id)
         stack = cdk.Stack.of(self)
@@ -74,7 +73,6 @@ class S3SinkConnector(Construct):
             "WorkerLogs",
             name=f"/aws/vendedlogs/kafkaconnect/{connector_name}",
             retention_days=log_retention_days,
-            destroy_on_teardown=destroy_on_teardown,
         )
 
         self.role = iam.Role(
