@@ -247,7 +247,17 @@ def test_cli_into_s3_with_endpoint(ingestion_s3: str, s3: Any, buckets: tuple[st
             env.setenv(name, value)
         code = main(["--source-dir", str(tmp_path), "--bronze", f"s3://{bronze_bucket}", "--s3-endpoint", ingestion_s3])
     assert code == 0
-    assert len(S3Bronze(s3, bronze_bucket).list_keys("manifests/")) == 9
+    bronze = S3Bronze(s3, bronze_bucket)
+    manifests = {m["table"]: m for key in bronze.list_keys("manifests/") if (m := bronze.read_json(key))}
+    assert manifests.keys() == TABLES.keys()
+    for name, table in TABLES.items():
+        manifest = manifests[name]
+        assert manifest["status"] == "loaded", manifest
+        assert manifest["rows_read"] == len(csv_rows((tmp_path / table.file_name).read_bytes())), name
+        assert manifest["rows_loaded"] + manifest["rows_quarantined"] == manifest["rows_read"], name
+        assert (
+            pq.read_metadata(io.BytesIO(bronze.read_bytes(manifest["output_key"]))).num_rows == manifest["rows_loaded"]
+        )
 
 
 # --- bad inputs -----------------------------------------------------------------------------------------------
