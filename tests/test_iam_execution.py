@@ -1,0 +1,238 @@
+"""IAM by execution: each workload's real code runs on moto with IAM enforced, as a role whose one policy is the
+synthesized document of its role; a call the policy does not allow fails the test, and dropping any statement the
+run needed makes the same code fail with AccessDenied.
+
+Workloads: the ingestion Lambda (its handler on a landing object, into Bronze), the producer Lambda (its download
+of a replay prefix; the Kafka side is not moto's), and the S3 sink connector's writes (the plugin is Java: its one
+S3 call, `S3Clients.put`, a single PutObject with content type application/gzip, is made with boto3 here). The
+topic-admin Lambda is gone (topics are AWS::MSK::Topic resources, tests/test_streaming_stack.py). The MWAA role
+(DAG tasks, dbt-athena) is checked by tests/test_mwaa_role.py against the calls derived from the pinned source.
+
+What moto's enforcement does not cover (moto/iam/access_control.py, "This implementation is NOT complete";
+https://github.com/getmoto/moto/blob/master/docs/docs/iam.rst: "the current implementation is very basic"):
+- condition keys: a Condition in an identity policy is ignored. Every call moto allowed is therefore evaluated
+  again with tests/fixtures/policies.py, with the s3:prefix of the request (the producer's ListBucket condition).
+- resource ARNs outside S3: every other service authorizes against `*`. These workloads call S3 only.
+- resource policies (bucket policies, KMS key policies) and SSE-KMS: S3 never asks KMS for the caller, so the kms:
+  statements are not exercised; nor is the 403 S3 answers instead of 404 for a missing key to a caller without
+  s3:ListBucket (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, "Permissions").
+- Kafka IAM (kafka-cluster:*): evaluated by tests/test_streaming_stack.py against the synthesized statements.
+- the Lambda service's own use of the role (dead-letter queue, logs): the sqs: statements are not the code's.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import boto3
+import pytest
+
+from contracts import TABLES, layout
+from tests.fixtures.iam_moto import Authorization, EnforcingMoto, enforcing_moto  # noqa: F401
+from tests.fixtures.iam_policy import RolePolicy
+from tests.fixtures.policies import Request, evaluate
+
+pytestmark = pytest.mark.slow
+
+TRANSLATION = TABLES["product_category_name_translation"]
+# One good row and one with the required Portuguese name missing, so the run writes Parquet and quarantine.
+TRANSLATION_CSV = b"product_category_name,product_category_name_english\r\nbeleza_saude,health_beauty\r\n,toys\r\n"
+ORDERS = TABLES["orders"]
+REPLAY_PREFIX = f"{layout.REPLAY_PREFIX}/iam-check/"
+
+_KAFKA = "Kafka IAM is not moto's: tests/test_streaming_stack.py evaluates the kafka-cluster statements"
+_KMS = "SSE-KMS: S3 uses the key for the caller, and moto's S3 never asks KMS"
+_SQS = "the Lambda service sends the failed invocation to the queue with the role; the code never does"
+_NO_MULTIPART = "objects under the 16 MiB multipart threshold go in one PutObject; a multipart upload needs it"
+
+
+Outcome = tuple[str, Exception | None]  # the role's name, and what the code raised (None: it ran)
+
+
+@dataclass(frozen=True)
+class Workload:
+    component: str
+    role_id_part: str
+    run: Callable[[EnforcingMoto, object, Path], None]
+    # Granted actions the run does not use, each with why the role still needs it.
+    unused: dict[str, str]
+
+
+def _ingestion(moto: EnforcingMoto, env, workdir: Path) -> None:
+    from lambdas.ingestion.handler import handler
+
+    landing, bronze = env.bucket_name("landing"), env.bucket_name("bronze")
+    moto.empty_buckets(landing, bronze)
+    key = f"{layout.landing_prefix(TRANSLATION.name)}{TRANSLATION.file_name}"
+    moto.admin("s3").put_object(Bucket=landing, Key=key, Body=TRANSLATION_CSV)
+    event = {"Records": [{"s3": {"bucket": {"name": landing}, "object": {"key": key}}}]}
+    with pytest.MonkeyPatch.context() as patch, moto.enforced():
+        patch.setenv("BRONZE_BUCKET", bronze)
+        [result] = handler(event)["files"]
+    assert (result["rows_loaded"], result["rows_quarantined"]) == (1, 1), result
+
+
+def _producer(moto: EnforcingMoto, env, workdir: Path) -> None:
+    from lambdas.producer.handler import _download_csvs
+
+    landing = env.bucket_name("landing")
+    moto.empty_buckets(landing)
+    moto.admin("s3").put_object(Bucket=landing, Key=f"{REPLAY_PREFIX}{ORDERS.file_name}", Body=b"order_id\r\n")
+    with moto.enforced():
+        assert _download_csvs(landing, REPLAY_PREFIX, workdir) == [ORDERS.file_name]
+    assert (workdir / ORDERS.file_name).read_bytes() == b"order_id\r\n"
+
+
+def _connector(moto: EnforcingMoto, env, workdir: Path) -> None:
+    bronze = env.bucket_name("bronze")
+    moto.empty_buckets(bronze)
+    topic = ORDERS.topic
+    key = (
+        layout.streaming_table_prefix(topic)
+        + layout.partition_path(layout.STREAMING_PARTITIONS, datetime.now(UTC))
+        + f"{topic}-0-{0:020d}{layout.STREAMING_OBJECT_SUFFIX}"
+    )
+    body = gzip.compress(json.dumps({"event_id": "x"}).encode() + b"\n")
+    with moto.enforced():
+        boto3.client("s3").put_object(Bucket=bronze, Key=key, Body=body, ContentType="application/gzip")
+
+
+WORKLOADS = {
+    "ingestion": Workload(
+        "Ingestion",
+        "IngestionFunctionServiceRole",
+        _ingestion,
+        {
+            "s3:AbortMultipartUpload": _NO_MULTIPART,
+            "s3:ListBucket": "read_json's missing manifest is a 404 (not a 403) only with s3:ListBucket",
+            "sqs:GetQueueAttributes": _SQS,
+            "sqs:GetQueueUrl": _SQS,
+            "sqs:SendMessage": _SQS,
+            "kms:Decrypt": _KMS,
+            "kms:Encrypt": _KMS,
+            "kms:GenerateDataKey": _KMS,
+            "kms:GenerateDataKey*": _KMS,
+            "kms:ReEncrypt*": _KMS,
+        },
+    ),
+    "producer": Workload(
+        "Streaming",
+        "ProducerFunctionServiceRole",
+        _producer,
+        {
+            "kafka-cluster:Connect": _KAFKA,
+            "kafka-cluster:WriteDataIdempotently": _KAFKA,
+            "kafka-cluster:DescribeTopic": _KAFKA,
+            "kafka-cluster:WriteData": _KAFKA,
+            "sqs:GetQueueAttributes": _SQS,
+            "sqs:GetQueueUrl": _SQS,
+            "sqs:SendMessage": _SQS,
+            "kms:Decrypt": _KMS,
+            "kms:Encrypt": _KMS,
+            "kms:GenerateDataKey*": _KMS,
+            "kms:ReEncrypt*": _KMS,
+        },
+    ),
+    "connector": Workload(
+        "Streaming",
+        "BronzeSinkExecutionRole",
+        _connector,
+        {
+            "kafka-cluster:Connect": _KAFKA,
+            "kafka-cluster:DescribeCluster": _KAFKA,
+            "kafka-cluster:DescribeTopic": _KAFKA,
+            "kafka-cluster:ReadData": _KAFKA,
+            "kafka-cluster:CreateTopic": _KAFKA,
+            "kafka-cluster:WriteData": _KAFKA,
+            "kafka-cluster:AlterGroup": _KAFKA,
+            "kafka-cluster:DescribeGroup": _KAFKA,
+            "kms:Decrypt": _KMS,
+            "kms:GenerateDataKey": _KMS,
+        },
+    ),
+}
+
+
+def _execute(moto: EnforcingMoto, workload: Workload, document: dict, env, workdir: Path) -> Outcome:
+    """Run the workload as a fresh role whose one policy is `document`."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    with moto.acting_as(document) as role, pytest.MonkeyPatch.context() as patch:
+        for name, value in role.environment.items():
+            patch.setenv(name, value)
+        # A default session made earlier would keep its credentials: the code's boto3.client() must read these.
+        patch.setattr(boto3, "DEFAULT_SESSION", None)
+        try:
+            workload.run(moto, env, workdir)
+        except Exception as error:
+            return role.name, error
+    return role.name, None
+
+
+def _allowing(statements: list[dict], request: Request) -> list[int]:
+    """The indexes of the statements that allow the request on their own."""
+    return [
+        index
+        for index, statement in enumerate(statements)
+        if evaluate({"Statement": [statement]}, request, identity=True) == "Allow"
+    ]
+
+
+def _request(authorization: Authorization) -> Request:
+    return Request(
+        principal={"AWS": authorization.role},
+        action=authorization.action,
+        resource=authorization.resource,
+        context=authorization.context,
+    )
+
+
+@pytest.mark.parametrize("name", WORKLOADS)
+def test_the_workload_runs_under_its_synthesized_role(name, feature_env, enforcing_moto, tmp_path):  # noqa: F811
+    workload = WORKLOADS[name]
+    policy = RolePolicy(feature_env, workload.component, workload.role_id_part)
+    role, error = _execute(enforcing_moto, workload, policy.document, feature_env.environment, tmp_path)
+    authorizations = enforcing_moto.authorized(role)
+    denied = [a for a in authorizations if not a.allowed]
+    assert error is None and not denied, f"{name} failed under its role: {error!r}; denied {denied}"
+    # moto ignores conditions: the same calls, evaluated with their context keys, must be allowed too.
+    refused = [a for a in authorizations if evaluate(policy.document, _request(a), identity=True) != "Allow"]
+    assert not refused, f"moto allowed, the policy does not: {refused}"
+    used = {a.action for a in authorizations}
+    never_used = policy.actions - used
+    print(f"\n{name}: used {sorted(used)}; granted {sorted(policy.actions)}; granted, never used {sorted(never_used)}")
+    assert never_used == workload.unused.keys(), (
+        f"granted but unused and unexplained: {sorted(never_used - workload.unused.keys())}; "
+        f"explained but used or not granted: {sorted(workload.unused.keys() - never_used)}"
+    )
+
+
+@pytest.mark.parametrize("name", WORKLOADS)
+def test_without_any_statement_it_needs_the_workload_fails(name, feature_env, enforcing_moto, tmp_path):  # noqa: F811
+    """Each statement that alone allowed a call of the full run is dropped in turn: the same code then fails."""
+    workload = WORKLOADS[name]
+    policy = RolePolicy(feature_env, workload.component, workload.role_id_part)
+    env = feature_env.environment
+    role, error = _execute(enforcing_moto, workload, policy.document, env, tmp_path / "full")
+    assert error is None, error
+    needed = sorted(
+        {
+            index
+            for a in enforcing_moto.authorized(role)
+            if len(allowing := _allowing(policy.statements, _request(a))) == 1
+            for index in allowing
+        }
+    )
+    assert needed, f"no statement of the {name} role was needed"
+    for index in needed:
+        statements = [s for i, s in enumerate(policy.statements) if i != index]
+        document = {**policy.document, "Statement": statements}
+        role, error = _execute(enforcing_moto, workload, document, env, tmp_path / f"without-{index}")
+        denied = [a for a in enforcing_moto.authorized(role) if not a.allowed]
+        dropped = policy.statements[index]
+        assert error is not None and denied, f"{name} still runs without {dropped}"
+        assert "AccessDenied" in str(error) or "403" in str(error), error
