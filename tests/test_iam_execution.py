@@ -236,3 +236,24 @@ def test_without_any_statement_it_needs_the_workload_fails(name, feature_env, en
         dropped = policy.statements[index]
         assert error is not None and denied, f"{name} still runs without {dropped}"
         assert "AccessDenied" in str(error) or "403" in str(error), error
+
+
+def test_a_condition_moto_ignores_is_evaluated_on_the_recorded_call(feature_env, enforcing_moto, tmp_path):  # noqa: F811
+    """The producer may list the landing bucket under replay/ only (an s3:prefix condition): moto lets it list
+    elsewhere, the re-evaluation of the recorded call does not."""
+    policy = RolePolicy(feature_env, "Streaming", "ProducerFunctionServiceRole")
+    landing = feature_env.environment.bucket_name("landing")
+
+    def list_outside_replay(moto: EnforcingMoto, env, workdir: Path) -> None:
+        from lambdas.producer.handler import _download_csvs
+
+        moto.empty_buckets(landing)
+        with moto.enforced():
+            _download_csvs(landing, f"{layout.BATCH_PREFIX}/", workdir)
+
+    outside = Workload("Streaming", "ProducerFunctionServiceRole", list_outside_replay, {})
+    role, error = _execute(enforcing_moto, outside, policy.document, feature_env.environment, tmp_path)
+    assert isinstance(error, FileNotFoundError), error  # moto listed the prefix: nothing there, no AccessDenied
+    [listing] = enforcing_moto.authorized(role)
+    assert (listing.action, listing.allowed, listing.context) == ("s3:ListBucket", True, {"s3:prefix": "batch/"})
+    assert evaluate(policy.document, _request(listing), identity=True) == "ImplicitDeny"
