@@ -3,19 +3,23 @@ synthesized document of its role; a call the policy does not allow fails the tes
 run needed makes the same code fail with AccessDenied.
 
 Workloads: the ingestion Lambda (its handler on a landing object, into Bronze), the producer Lambda (its download
-of a replay prefix; the Kafka side is not moto's), and the S3 sink connector's writes (the plugin is Java: its one
-S3 call, `S3Clients.put`, a single PutObject with content type application/gzip, is made with boto3 here). The
-topic-admin Lambda is gone (topics are AWS::MSK::Topic resources, tests/test_streaming_stack.py). The MWAA role
-(DAG tasks, dbt-athena) is checked by tests/test_mwaa_role.py against the calls derived from the pinned source.
+of a replay prefix; the Kafka side is not moto's), the S3 sink connector's writes (the plugin is Java: its one S3
+call, `S3Clients.put`, a single PutObject with content type application/gzip, is made with boto3 here), and the DAG
+tasks' S3 work under the MWAA execution role (tests/fixtures/dag_s3_tasks.py, in the Airflow venv). The topic-admin
+Lambda is gone: topics are AWS::MSK::Topic resources (tests/test_streaming_stack.py). dbt-athena cannot run on
+moto (its Athena runs no SQL): tests/test_mwaa_role.py checks its calls, derived from the pinned source, and the
+DAGs' Lambda and SNS calls against the role on their ARNs.
 
 What moto's enforcement does not cover (moto/iam/access_control.py, "This implementation is NOT complete";
 https://github.com/getmoto/moto/blob/master/docs/docs/iam.rst: "the current implementation is very basic"):
 - condition keys: a Condition in an identity policy is ignored. Every call moto allowed is therefore evaluated
   again with tests/fixtures/policies.py, with the s3:prefix of the request (the producer's ListBucket condition).
 - resource ARNs outside S3: every other service authorizes against `*`. These workloads call S3 only.
-- resource policies (bucket policies, KMS key policies) and SSE-KMS: S3 never asks KMS for the caller, so the kms:
-  statements are not exercised; nor is the 403 S3 answers instead of 404 for a missing key to a caller without
-  s3:ListBucket (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, "Permissions").
+- resource policies (bucket policies, KMS key policies), and SSE-KMS: the buckets made here have no default KMS
+  encryption, so the kms: statements the deployed buckets need are not exercised.
+- the 403 S3 answers instead of 404 for a missing key to a caller without s3:ListBucket
+  (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, "Permissions"): moto answers 404.
+- managed policies (AWSLambdaBasicExecutionRole: logs) are not attached; only the role's own policy is.
 - Kafka IAM (kafka-cluster:*): evaluated by tests/test_streaming_stack.py against the synthesized statements.
 - the Lambda service's own use of the role (dead-letter queue, logs): the sqs: statements are not the code's.
 """
@@ -50,7 +54,7 @@ ORDERS = TABLES["orders"]
 REPLAY_PREFIX = f"{layout.REPLAY_PREFIX}/iam-check/"
 
 _KAFKA = "Kafka IAM is not moto's: tests/test_streaming_stack.py evaluates the kafka-cluster statements"
-_KMS = "SSE-KMS: S3 uses the key for the caller, and moto's S3 never asks KMS"
+_KMS = "SSE-KMS: S3 uses the bucket key as the caller; the buckets here are not KMS-encrypted"
 _SQS = "the Lambda service sends the failed invocation to the queue with the role; the code never does"
 _MWAA = "MWAA's own use of its execution role (its bucket, logs, metrics, Celery queue), not the DAGs' code"
 _ATHENA = "dbt-athena and the statements Athena runs as the caller: tests/test_mwaa_role.py, from the pinned source"
