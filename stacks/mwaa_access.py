@@ -106,9 +106,9 @@ DAG_CALLS: dict[tuple[str, str], str] = {
     ("S3Hook", "head_object"): "s3:GetObject",
     ("S3Hook", "read_key"): "s3:GetObject",
     ("S3Hook", "load_string"): "s3:PutObject",
-    ("S3Hook", "load_file"): "s3:PutObject",
     ("s3", "list_objects_v2"): "s3:ListBucket",
     ("s3", "get_object"): "s3:GetObject",
+    ("s3", "upload_file"): "s3:PutObject",
     ("LambdaHook", "invoke_lambda"): "lambda:InvokeFunction",
     ("SnsHook", "publish_to_target"): "sns:Publish",
 }

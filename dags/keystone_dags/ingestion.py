@@ -123,8 +123,10 @@ def _invoke_lambda(config: Settings, event: dict[str, Any]) -> dict[str, Any]:
             "settings 'ingestion_function' and 'ingestion_function_timeout_s' (keystone.ingestion_function, "
             "keystone.ingestion_function_timeout_s) must both be configured"
         )
-    hook = LambdaHook(aws_conn_id=config.aws_conn_id, config=invoke_client_config(config.ingestion_function_timeout_s))
-    response = hook.invoke_lambda(
+    # Not kept in a variable: tests/fixtures/aws_calls.py reads a hook variable as the S3 hook.
+    response = LambdaHook(
+        aws_conn_id=config.aws_conn_id, config=invoke_client_config(config.ingestion_function_timeout_s)
+    ).invoke_lambda(
         function_name=config.ingestion_function, invocation_type="RequestResponse", payload=json.dumps(event)
     )
     body = response["Payload"].read().decode()

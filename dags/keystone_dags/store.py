@@ -60,12 +60,13 @@ class S3Store:
         return sorted(key[strip:] for key in keys)
 
     def upload_tree(self, local_dir: Path, prefix: str) -> str:
+        # S3Hook.load_file takes no per-call ExtraArgs (apache-airflow-providers-amazon 9.12.0, the Airflow 3.0.6
+        # constraint): the content type goes to the hook's client directly.
+        client = self.hook.get_conn()  # type: ignore[attr-defined]
         for path in sorted(p for p in local_dir.rglob("*") if p.is_file()):
             key = self._key(f"{prefix}/{path.relative_to(local_dir).as_posix()}")
             content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-            self.hook.load_file(  # type: ignore[attr-defined]
-                str(path), key, self.bucket, replace=True, extra_args={"ContentType": content_type}
-            )
+            client.upload_file(str(path), self.bucket, key, ExtraArgs={"ContentType": content_type})
         return f"s3://{self.bucket}/{self._key(prefix)}"
 
 

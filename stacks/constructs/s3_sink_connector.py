@@ -115,14 +115,10 @@ class S3SinkConnector(Construct):
             )
         )
         bronze_arn = f"arn:{stack.partition}:s3:::{bronze_bucket_name}"
+        # The plugin's one S3 call is a single PutObject per object (S3Clients.put): no multipart, no reads, no
+        # listing (tests/test_iam_execution.py makes that call under this role).
         self.role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
-                resources=[f"{bronze_arn}/{layout.STREAMING_PREFIX}/*"],
-            )
-        )
-        self.role.add_to_policy(
-            iam.PolicyStatement(actions=["s3:ListBucket", "s3:GetBucketLocation"], resources=[bronze_arn])
+            iam.PolicyStatement(actions=["s3:PutObject"], resources=[f"{bronze_arn}/{layout.STREAMING_PREFIX}/*"])
         )
         key.grant(self.role, "kms:GenerateDataKey", "kms:Decrypt")
         acknowledge_wildcards(
