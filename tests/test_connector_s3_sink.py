@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import time
 import uuid
+from datetime import datetime
 from pathlib import Path
 
 import orjson
@@ -143,7 +144,7 @@ def test_a_layout_changed_in_contracts_alone_reaches_the_connector_the_projectio
     from aws_cdk.assertions import Template
     from confluent_kafka import Producer
 
-    from dbt_project.scripts.generate_sources import sources_document
+    from dbt_project.scripts.generate_sources import layout_document, sources_document
     from stacks.constructs.bronze_tables import BronzeTables, events_table_name
 
     hourly = layout.PartitionKey(
@@ -185,3 +186,8 @@ def test_a_layout_changed_in_contracts_alone_reaches_the_connector_the_projectio
 
     sources = {source["name"]: source for source in sources_document()["sources"][0]["tables"]}
     assert sources[events_table_name(table)]["config"]["meta"]["partition_keys"] == ["arrived"]
+    # dbt reads an event's arrival time from its partition values with this format (macros/bronze.sql).
+    (arrived,) = layout_document()["streaming_partitions"]
+    for key in objects:
+        value = resolve_key(f"s3://{bucket}/{key}", template, parameters).partition_values["arrived"]
+        assert datetime.strptime(value, arrived["strftime"]).strftime(arrived["strftime"]) == value

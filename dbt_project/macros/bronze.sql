@@ -14,9 +14,19 @@
     {{ return((root | trim).rstrip('/')) }}
 {%- endmacro %}
 
-{#- When the sink wrote a stream record: its hour partition (the finest arrival time Bronze keeps for events). -#}
+{#- When the sink wrote a stream record: the time its partition keys spell (contracts/layout.py; the hour, the
+    finest arrival time Bronze keeps for events). -#}
 {% macro stream_arrival_time() -%}
-    cast(concat(dt, ' ', hour, ':00:00') as {{ timestamp_type() }})
+    {%- set keys = olist_layout().streaming_partitions -%}
+    {%- set text = keys[0].name if keys | length == 1 else 'concat(' ~ keys | map(attribute='name') | join(", ' ', ") ~ ')' -%}
+    cast({{ parse_timestamp(text, keys | map(attribute='strftime') | join(' ')) }} as {{ timestamp_type() }})
+{%- endmacro %}
+
+{#- A partition filter from `since` ('YYYY-MM-DD HH:MM:SS'): the first partition key at or after the one `since`
+    falls in. A literal comparison, so Athena's partition projection prunes; the keys' formats sort as text. -#}
+{% macro partitions_since(keys, since) -%}
+    {%- set moment = modules.datetime.datetime.strptime(since, '%Y-%m-%d %H:%M:%S') -%}
+    {{ keys[0].name }} >= '{{ moment.strftime(keys[0].strftime) }}'
 {%- endmacro %}
 
 {#- Event time of a batch row (see generate_sources.BATCH_EVENT_TIME_COLUMNS): the latest of the listed
@@ -76,7 +86,7 @@
         {{ stream_arrival_time() }} as _loaded_at
     from {{ events_source }}
     {%- if since %}
-    where dt >= '{{ since[:10] }}' and {{ stream_arrival_time() }} >= cast('{{ since }}' as {{ ts }})
+    where {{ partitions_since(olist_layout().streaming_partitions, since) }} and {{ stream_arrival_time() }} >= cast('{{ since }}' as {{ ts }})
     {%- endif %}
 
     union all
@@ -93,7 +103,7 @@
         cast(_ingested_at as {{ ts }}) as _loaded_at
     from {{ batch_source }}
     {%- if since %}
-    where ingest_date >= '{{ since[:10] }}' and _ingested_at >= cast('{{ since }}' as {{ ts }})
+    where {{ partitions_since(olist_layout().batch_partitions, since) }} and _ingested_at >= cast('{{ since }}' as {{ ts }})
     {%- endif %}
 {%- endmacro %}
 

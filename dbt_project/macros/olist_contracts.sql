@@ -12,3 +12,8 @@
     "product_category_name_translation": {"columns": [{"name": "product_category_name", "type": "string"}, {"name": "product_category_name_english", "type": "string"}], "constraints": {}, "primary_key": ["product_category_name"], "batch_event_time_columns": [], "streamed": false}
 }) }}
 {%- endmacro %}
+
+{#- The Bronze partition keys of contracts/layout.py, each with the strftime format of its values. -#}
+{% macro olist_layout() -%}
+{{ return({"streaming_partitions": [{"name": "dt", "strftime": "%Y-%m-%d"}, {"name": "hour", "strftime": "%H"}], "batch_partitions": [{"name": "ingest_date", "strftime": "%Y-%m-%d"}]}) }}
+{%- endmacro %}

@@ -27,3 +27,17 @@
 {% macro ratio(numerator, denominator) -%}
     cast(round(cast({{ numerator }} as double) / nullif({{ denominator }}, 0), 4) as decimal(12, 4))
 {%- endmacro %}
+
+{#- `text` (a SQL expression) parsed with a strftime `format` (%Y %m %d %H %M %S): DuckDB's strptime; on Athena
+    Trino's date_parse, whose MySQL-style specifiers mean the same for these. -#}
+{% macro parse_timestamp(text, format) -%}
+    {{ return(adapter.dispatch('parse_timestamp', 'keystone')(text, format)) }}
+{%- endmacro %}
+
+{% macro default__parse_timestamp(text, format) -%}
+    date_parse({{ text }}, '{{ format }}')
+{%- endmacro %}
+
+{% macro duckdb__parse_timestamp(text, format) -%}
+    strptime({{ text }}, '{{ format }}')
+{%- endmacro %}

@@ -184,6 +184,18 @@ def contracts_document() -> dict[str, object]:
     }
 
 
+def layout_document() -> dict[str, object]:
+    """The Bronze partition keys (contracts.layout) with the strftime format of their values."""
+
+    def keys(partitions: tuple[layout.PartitionKey, ...]) -> list[dict[str, str]]:
+        return [{"name": key.name, "strftime": key.strftime} for key in partitions]
+
+    return {
+        "streaming_partitions": keys(layout.STREAMING_PARTITIONS),
+        "batch_partitions": keys(layout.BATCH_PARTITIONS),
+    }
+
+
 REGENERATE = "python -m dbt_project.scripts.generate_sources"
 _GENERATED = f"Generated from contracts/ by `{REGENERATE}`; do not edit by hand."
 
@@ -203,6 +215,11 @@ def render_contracts_macro() -> str:
         f"{{#- {_GENERATED} -#}}\n"
         "{% macro olist_contracts() -%}\n"
         f"{{{{ return({{\n{tables}\n}}) }}}}\n"
+        "{%- endmacro %}\n"
+        "\n"
+        "{#- The Bronze partition keys of contracts/layout.py, each with the strftime format of its values. -#}\n"
+        "{% macro olist_layout() -%}\n"
+        f"{{{{ return({json.dumps(layout_document())}) }}}}\n"
         "{%- endmacro %}\n"
     )
 
