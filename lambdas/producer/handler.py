@@ -31,7 +31,7 @@ class ReplayFailed(RuntimeError):
     """Some events were not delivered or some files could not be read; the message is the full report."""
 
 
-# The replay set: the olist_replay DAG logs it too, so one search finds both sides of a replay.
+# The replay set (`source`): the olist_replay task returns it too, so one value links a DAG run to these logs.
 @logger.inject_lambda_context(correlation_id_path="source", clear_state=True)
 def handler(event: object, _context: object) -> dict:
     request = ReplayRequest.from_payload(event)
