@@ -12,7 +12,7 @@ from constructs import Construct
 from contracts import layout
 from stacks.compliance import acknowledge_managed_policy, acknowledge_wildcards
 from stacks.constructs.failure_queue import FailureQueue
-from stacks.constructs.python_lambda import DependencyLayer, PythonFunction
+from stacks.constructs.python_lambda import LOGGING_REQUIREMENTS, DependencyLayer, PythonFunction
 from stacks.synth_context import REPO_ROOT
 
 # A file larger than memory still ingests: the code streams it in chunks (see lambdas/ingestion).
@@ -41,8 +41,8 @@ class IngestionStack(cdk.Stack):
         layer = DependencyLayer(
             self,
             "IngestionLayer",
-            requirements=REPO_ROOT / "lambdas" / "ingestion" / "requirements.txt",
-            description="pyarrow and tenacity for the Olist batch ingestion",
+            requirements=[REPO_ROOT / "lambdas" / "ingestion" / "requirements.txt", LOGGING_REQUIREMENTS],
+            description="pyarrow, tenacity and Powertools' Logger for the Olist batch ingestion",
         ).layer
         self.function = PythonFunction(
             self,
@@ -50,7 +50,7 @@ class IngestionStack(cdk.Stack):
             function_name=function_name,
             description="Validates Olist CSV drops and writes typed Parquet, quarantine and manifests to Bronze",
             handler="lambdas.ingestion.handler.handler",
-            packages=["lambdas/ingestion", "contracts"],
+            packages=["lambdas/ingestion", "lambdas/logs", "contracts"],
             layers=[layer],
             environment={"BRONZE_BUCKET": bronze_bucket_name, "LOG_LEVEL": "INFO"},
             timeout=FUNCTION_TIMEOUT,

@@ -19,13 +19,17 @@ from constructs import Construct
 from environments.model import DEFAULT_REGION, OFFLINE_ACCOUNT
 from stacks.compliance import acknowledge_wildcards, add_compliance_checks
 from stacks.constructs.failure_queue import FailureQueue
+from stacks.constructs.python_lambda import LOGGING_REQUIREMENTS, DependencyLayer, LambdaPlatform
 from stacks.synth_context import REPO_ROOT, offline_context
 
 STACK_NAME = "Keystone-Janitor"
 FUNCTION_NAME = "keystone-janitor"
 FAILURE_QUEUE_NAME = f"{FUNCTION_NAME}-failures"
-# Only the janitor package goes into the asset, under its import path `lambdas/janitor/`.
-_ASSET_EXCLUDE = ["/*", "!/lambdas/", "/lambdas/*", "!/lambdas/janitor/", "__pycache__/", "*.pyc"]
+# Only the janitor package and the logs it writes through go into the asset, under their import paths.
+_ASSET_EXCLUDE = [
+    "/*", "!/lambdas/", "/lambdas/*", "!/lambdas/janitor/", "!/lambdas/logs/", "__pycache__/", "*.pyc", "*.txt",
+]  # fmt: skip
+PLATFORM = LambdaPlatform(lambda_.Runtime.PYTHON_3_14, lambda_.Architecture.ARM_64, "aarch64-manylinux_2_28")
 
 
 class JanitorStack(cdk.Stack):
@@ -68,10 +72,19 @@ class JanitorStack(cdk.Stack):
             "Function",
             function_name=FUNCTION_NAME,
             description="Deletes expired ephemeral Keystone environments (keystone:expires-at) and their leftovers",
-            runtime=lambda_.Runtime.PYTHON_3_14,
-            architecture=lambda_.Architecture.ARM_64,
+            runtime=PLATFORM.runtime,
+            architecture=PLATFORM.architecture,
             handler="lambdas.janitor.handler.handler",
             code=lambda_.Code.from_asset(str(REPO_ROOT), exclude=_ASSET_EXCLUDE, ignore_mode=cdk.IgnoreMode.GIT),
+            layers=[
+                DependencyLayer(
+                    self,
+                    "LoggingLayer",
+                    requirements=[LOGGING_REQUIREMENTS],
+                    description="Powertools' Logger for the Keystone janitor",
+                    platform=PLATFORM,
+                ).layer
+            ],
             role=role,
             log_group=log_group,
             timeout=cdk.Duration.minutes(15),

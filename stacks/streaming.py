@@ -17,7 +17,7 @@ from stacks.compliance import acknowledge_wildcards
 from stacks.constructs.failure_queue import FailureQueue
 from stacks.constructs.kafka_cluster import KafkaCluster
 from stacks.constructs.kafka_topics import KafkaTopics
-from stacks.constructs.python_lambda import DependencyLayer, PythonFunction
+from stacks.constructs.python_lambda import LOGGING_REQUIREMENTS, DependencyLayer, PythonFunction
 from stacks.constructs.s3_sink_connector import S3SinkConnector
 from stacks.synth_context import REPO_ROOT
 
@@ -52,8 +52,8 @@ class StreamingStack(cdk.Stack):
         self.kafka_client_layer = DependencyLayer(
             self,
             "KafkaClientLayer",
-            requirements=REPO_ROOT / "producers" / "requirements.txt",
-            description="confluent-kafka, the MSK IAM signer and orjson",
+            requirements=[REPO_ROOT / "producers" / "requirements.txt", LOGGING_REQUIREMENTS],
+            description="confluent-kafka, the MSK IAM signer, orjson and Powertools' Logger",
         ).layer
         self.cluster = KafkaCluster(
             self,
@@ -120,7 +120,7 @@ class StreamingStack(cdk.Stack):
             function_name=function_name,
             description="Replays Olist CSVs from S3 into MSK (started by hand or by the olist_replay DAG)",
             handler="lambdas.producer.handler.handler",
-            packages=["lambdas/producer", "producers", "contracts"],
+            packages=["lambdas/producer", "lambdas/logs", "producers", "contracts"],
             layers=[self.kafka_client_layer],
             environment={"BOOTSTRAP_SERVERS": self.cluster.bootstrap_servers},
             timeout=cdk.Duration.minutes(15),

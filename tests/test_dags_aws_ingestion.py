@@ -26,6 +26,7 @@ from tests.fixtures.airflow import (  # noqa: F401
     migrated_airflow_db,
 )
 from tests.fixtures.lambda_api import lambda_api
+from tests.fixtures.lambda_context import LambdaContext
 
 pytestmark = pytest.mark.slow
 
@@ -44,7 +45,7 @@ def test_a_slow_ingestion_function_runs_once_per_drop(make_twin, local_engines, 
 
     def slow_ingestion(event: dict[str, Any]) -> dict[str, Any]:
         time.sleep(HANDLER_SECONDS)
-        return ingestion_handler(event, None)
+        return ingestion_handler(event, LambdaContext())
 
     with lambda_api({INGESTION_FUNCTION: slow_ingestion}) as api:
         on_aws = twin.on_aws(

@@ -38,6 +38,7 @@ from lambdas.ingestion.loader import FileLoader
 from lambdas.ingestion.report import FileResult
 from lambdas.ingestion.routing import UnknownTable
 from lambdas.ingestion.storage import LocalBronze, LocalSource, S3Bronze, S3Source
+from tests.fixtures.lambda_context import LambdaContext
 from tests.fixtures.moto import moto_server
 
 pytestmark = pytest.mark.slow
@@ -450,7 +451,7 @@ def test_handler_ingests_the_objects_of_a_real_s3_event(
     keys = ["order_reviews/export 2018+05 (1).csv", "sellers/olist_sellers_dataset.csv"]
     s3.put_object(Bucket=landing, Key=keys[0], Body=(olist_sample_dir / TABLES["order_reviews"].file_name).read_bytes())
     s3.put_object(Bucket=landing, Key=keys[1], Body=(olist_sample_dir / TABLES["sellers"].file_name).read_bytes())
-    response = handler(s3_event(landing, keys), None)
+    response = handler(s3_event(landing, keys), LambdaContext())
     assert [(f["source_key"], f["rows_loaded"], f["skipped"]) for f in response["files"]] == [
         (keys[0], 6123, False),
         (keys[1], 3095, False),
@@ -458,7 +459,7 @@ def test_handler_ingests_the_objects_of_a_real_s3_event(
     assert len(S3Bronze(s3, bronze_bucket).list_keys("batch/")) == 2
     # At-least-once delivery: the same event again changes nothing.
     before = snapshot(S3Bronze(s3, bronze_bucket))
-    assert all(f["skipped"] for f in handler(s3_event(landing, keys), None)["files"])
+    assert all(f["skipped"] for f in handler(s3_event(landing, keys), LambdaContext())["files"])
     assert snapshot(S3Bronze(s3, bronze_bucket)) == before
 
 
@@ -468,11 +469,52 @@ def test_handler_raises_after_trying_every_record(s3: Any, buckets: tuple[str, s
     s3.put_object(Bucket=landing, Key="order_items/ok.csv", Body=ITEMS_HEADER + GOOD_ROWS)
     s3.put_object(Bucket=landing, Key="order_items/empty.csv", Body=b"")
     with pytest.raises(IngestionFailed) as failed:
-        handler(s3_event(landing, ["unknown/x.csv", "order_items/ok.csv", "order_items/empty.csv"]), None)
+        handler(s3_event(landing, ["unknown/x.csv", "order_items/ok.csv", "order_items/empty.csv"]), LambdaContext())
     message = str(failed.value)
     assert "unknown/x.csv" in message and "is not under a table prefix" in message
     assert "REJECTED order_items/empty.csv: empty file" in message
     assert len(S3Bronze(s3, bronze_bucket).list_keys("batch/order_items/")) == 1
+
+
+def test_handler_logs_json_lines_with_the_fields_and_the_invocation_ids(
+    s3: Any,
+    buckets: tuple[str, str],
+    olist_sample_dir: Path,
+    lambda_environment: None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Powertools' inject_lambda_context adds the context's request id as `function_request_id` and the value at
+    # `correlation_id_path` as `correlation_id`; `clear_state` drops the previous invocation's keys.
+    # https://docs.aws.amazon.com/powertools/python/latest/core/logger/
+    monkeypatch.setenv("LOG_LEVEL", "INFO")
+    landing, _ = buckets
+    keys = ["sellers/olist_sellers_dataset.csv", "unknown/x.csv"]
+    s3.put_object(Bucket=landing, Key=keys[0], Body=(olist_sample_dir / TABLES["sellers"].file_name).read_bytes())
+    s3.put_object(Bucket=landing, Key=keys[1], Body=ITEMS_HEADER + GOOD_ROWS)
+    event = s3_event(landing, keys)
+    event["Records"][0]["responseElements"]["x-amz-request-id"] = "C3D13FE58DE4C810"
+    context = LambdaContext()
+    with pytest.raises(IngestionFailed):
+        handler(event, context)
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    by_message = {line["message"]: line for line in lines}
+    ingested = by_message["file_ingested"]
+    assert (ingested["level"], ingested["table"], ingested["source_key"]) == ("INFO", "sellers", keys[0])
+    assert ingested["rows_loaded"] == 3095 and ingested["parser"] == "arrow"
+    refused = by_message["file_refused"]
+    assert (refused["level"], refused["source_key"], refused["source_bucket"]) == ("ERROR", keys[1], landing)
+    for line in lines:
+        assert line["service"] == "olist-ingestion" and line["function_request_id"] == context.aws_request_id
+        assert line["correlation_id"] == "C3D13FE58DE4C810" and line["cold_start"] in (True, False)
+
+    # The DAG's events carry no upload request id: the next invocation's lines have none, and its own request id.
+    dag_event = {"Records": [{"s3": {"bucket": {"name": landing}, "object": {"key": "replay/run-1/x.csv"}}}]}
+    later = LambdaContext()
+    handler(dag_event, later)
+    [skipped] = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    assert skipped["message"] == "file_skipped" and skipped["function_request_id"] == later.aws_request_id
+    assert "correlation_id" not in skipped
 
 
 def test_handler_leaves_the_producers_replay_sources_alone(
@@ -480,7 +522,7 @@ def test_handler_leaves_the_producers_replay_sources_alone(
 ) -> None:
     landing, bronze_bucket = buckets
     s3.put_object(Bucket=landing, Key="replay/run-1/olist_order_items_dataset.csv", Body=ITEMS_HEADER + GOOD_ROWS)
-    response = handler(s3_event(landing, ["replay/run-1/olist_order_items_dataset.csv"]), None)
+    response = handler(s3_event(landing, ["replay/run-1/olist_order_items_dataset.csv"]), LambdaContext())
     assert response == {"files": []}
     assert S3Bronze(s3, bronze_bucket).list_keys("") == []
 
@@ -488,7 +530,7 @@ def test_handler_leaves_the_producers_replay_sources_alone(
 def test_handler_requires_the_bronze_bucket(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("BRONZE_BUCKET", raising=False)
     with pytest.raises(RuntimeError, match="BRONZE_BUCKET is not set"):
-        handler({"Records": []}, None)
+        handler({"Records": []}, LambdaContext())
 
 
 # --- transient S3 errors --------------------------------------------------------------------------------------

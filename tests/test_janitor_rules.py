@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from environments.model import resolve_environment
 from lambdas.janitor.handler import handler, settings_from_environment
 from lambdas.janitor.order import DependencyCycle, deletion_waves
 from lambdas.janitor.records import STACK_PREFIX, EnvironmentRecord, StackRecord, Verdict, group_environments
+from tests.fixtures.lambda_context import LambdaContext
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -100,19 +102,22 @@ def test_settings_come_from_the_function_environment():
     assert settings_from_environment({}).cloudformation_role_arn is None
 
 
-def test_the_handler_runs_against_an_empty_account(monkeypatch):
+def test_the_handler_runs_against_an_empty_account_and_logs_the_run_with_its_ids(monkeypatch, capsys):
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.setenv(name, "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-
-    class Context:
-        @staticmethod
-        def get_remaining_time_in_millis() -> int:
-            return 900_000
+    context = LambdaContext(function_name="keystone-janitor")
+    # The scheduled event's `id` is the run's correlation id (Powertools' correlation_paths.EVENT_BRIDGE).
+    # https://docs.aws.amazon.com/powertools/python/latest/api/logging/correlation_paths.html
+    scheduled = {"id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa", "detail-type": "Scheduled Event", "detail": {}}
 
     with mock_aws():
-        summary = handler({}, Context())
+        summary = handler(scheduled, context)
     assert summary["deletes_started"] == [] and summary["errors"] == []
+    [finished] = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    assert finished["message"] == "janitor_run_finished" and finished["deletes_started"] == []
+    assert finished["function_request_id"] == context.aws_request_id
+    assert finished["correlation_id"] == scheduled["id"]
 
 
 @pytest.mark.parametrize(("branch", "ephemeral"), [("feature/Add_Thing-123", True), ("main", False)])

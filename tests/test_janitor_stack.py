@@ -103,14 +103,16 @@ def test_cfn_lint_finds_no_errors(janitor):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_the_function_asset_holds_only_the_janitor_package(janitor):
+def test_the_function_asset_holds_only_the_janitor_and_its_logs_and_the_layer_the_logger(janitor):
     outdir, _ = janitor
     manifest = json.loads((outdir / f"{STACK_NAME}.assets.json").read_text())
-    (asset_dir,) = [f["source"]["path"] for f in manifest["files"].values() if f["source"].get("packaging") == "zip"]
-    asset = outdir / asset_dir
-    files = {str(path.relative_to(asset)) for path in asset.rglob("*") if path.is_file()}
-    assert "lambdas/janitor/handler.py" in files
-    assert all(name.startswith("lambdas/janitor/") and name.endswith(".py") for name in files), files
+    assets = [outdir / f["source"]["path"] for f in manifest["files"].values() if f["source"].get("packaging") == "zip"]
+    (code,) = [asset for asset in assets if (asset / "lambdas").is_dir()]
+    files = {str(path.relative_to(code)) for path in code.rglob("*") if path.is_file()}
+    assert {"lambdas/janitor/handler.py", "lambdas/logs/__init__.py"} <= files
+    assert all(name.startswith(("lambdas/janitor/", "lambdas/logs/")) and name.endswith(".py") for name in files), files
+    (layer,) = [asset for asset in assets if asset != code]
+    assert (layer / "python" / "aws_lambda_powertools" / "logging").is_dir()
 
 
 def test_the_environment_app_never_deploys_the_janitor(feature_env):

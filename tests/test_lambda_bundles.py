@@ -11,7 +11,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from stacks.constructs.python_lambda import UNUSED_IN_LAYERS, code_dir, dependency_layer_dir
+from stacks.constructs.python_lambda import LOGGING_REQUIREMENTS, UNUSED_IN_LAYERS, code_dir, dependency_layer_dir
 from stacks.synth_context import REPO_ROOT
 
 pytestmark = pytest.mark.slow
@@ -39,17 +39,21 @@ def _size(directory: Path) -> int:
     return sum(path.stat().st_size for path in directory.rglob("*") if path.is_file())
 
 
+INGESTION_REQUIREMENTS = [REPO_ROOT / "lambdas" / "ingestion" / "requirements.txt", LOGGING_REQUIREMENTS]
+PRODUCER_REQUIREMENTS = [REPO_ROOT / "producers" / "requirements.txt", LOGGING_REQUIREMENTS]
+
+
 @pytest.fixture(scope="module")
 def ingestion_bundle() -> tuple[Path, Path]:
-    layer = dependency_layer_dir(REPO_ROOT / "lambdas" / "ingestion" / "requirements.txt")
-    code = code_dir("test-ingestion", ["lambdas/ingestion", "contracts"])
+    layer = dependency_layer_dir(INGESTION_REQUIREMENTS)
+    code = code_dir("test-ingestion", ["lambdas/ingestion", "lambdas/logs", "contracts"])
     return layer, code
 
 
 @pytest.fixture(scope="module")
 def producer_bundle() -> tuple[Path, Path]:
-    layer = dependency_layer_dir(REPO_ROOT / "producers" / "requirements.txt")
-    code = code_dir("test-producer", ["lambdas/producer", "producers", "contracts"])
+    layer = dependency_layer_dir(PRODUCER_REQUIREMENTS)
+    code = code_dir("test-producer", ["lambdas/producer", "lambdas/logs", "producers", "contracts"])
     return layer, code
 
 
@@ -57,19 +61,21 @@ def test_the_ingestion_bundle_fits_and_holds_only_code(ingestion_bundle):
     layer, code = ingestion_bundle
     assert _size(layer) + _size(code) < MAX_UNZIPPED_BYTES
     assert (layer / "python" / "pyarrow").is_dir() and (layer / "python" / "tenacity").is_dir()
+    assert (layer / "python" / "aws_lambda_powertools").is_dir()
     assert (code / "lambdas" / "__init__.py").is_file() and (code / "lambdas" / "ingestion" / "handler.py").is_file()
     assert not any("__pycache__" in str(path) or path.name.startswith("test_") for path in code.rglob("*"))
 
 
 def test_the_same_requirements_give_the_same_layer(ingestion_bundle):
     layer, _ = ingestion_bundle
-    assert dependency_layer_dir(REPO_ROOT / "lambdas" / "ingestion" / "requirements.txt") == layer
+    assert dependency_layer_dir(INGESTION_REQUIREMENTS) == layer
 
 
 def test_the_producer_bundle_fits(producer_bundle):
     layer, code = producer_bundle
     assert _size(layer) + _size(code) < MAX_UNZIPPED_BYTES
     assert (layer / "python" / "pyarrow").is_dir() and (layer / "python" / "confluent_kafka").is_dir()
+    assert (layer / "python" / "aws_lambda_powertools").is_dir()
 
 
 def _deployed_functions(synthesized) -> dict[str, tuple[Path, list[Path]]]:

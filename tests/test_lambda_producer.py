@@ -22,6 +22,7 @@ from tests.fixtures.airflow import (  # noqa: F401
     migrated_airflow_db,
 )
 from tests.fixtures.lambda_api import lambda_api
+from tests.fixtures.lambda_context import LambdaContext
 
 pytestmark = pytest.mark.slow
 
@@ -37,12 +38,18 @@ def producer_environment(local_engines, monkeypatch):
     ensure_topics(KafkaConnection(local_engines.bootstrap_servers).client_config(), olist_topics(2, 1))
 
 
-def test_handler_replays_the_csvs_of_a_replay_prefix(producer_environment, local_s3, olist_sample_dir, tmp_path):
+def test_handler_replays_the_csvs_of_a_replay_prefix(producer_environment, local_s3, olist_sample_dir, capsys):
     local_s3.create_bucket(Bucket="replay-ok")
     reviews = TABLES["order_reviews"].file_name
     local_s3.upload_file(str(olist_sample_dir / reviews), "replay-ok", f"replay/run-1/{reviews}")
-    result = handler({"source": "s3://replay-ok/replay/run-1/", "speed": "max", "tables": ["order_reviews"]}, None)
+    context = LambdaContext()
+    source = "s3://replay-ok/replay/run-1/"
+    result = handler({"source": source, "speed": "max", "tables": ["order_reviews"]}, context)
     assert result == {"events_by_topic": {"olist.order_reviews.v1": 6123}, "delivered": 6123}
+    logged = {line["message"]: line for line in map(json.loads, capsys.readouterr().err.splitlines())}
+    assert logged["replay_started"]["files"] == [reviews] and logged["replay_finished"]["exit_code"] == 0
+    for line in (logged["replay_started"], logged["replay_finished"]):
+        assert line["correlation_id"] == source and line["function_request_id"] == context.aws_request_id
 
 
 def test_handler_fails_loudly_on_an_unreadable_file(producer_environment, local_s3, olist_sample_dir, tmp_path):
@@ -51,18 +58,18 @@ def test_handler_fails_loudly_on_an_unreadable_file(producer_environment, local_
     shutil.copyfile(olist_sample_dir / TABLES["sellers"].file_name, broken)  # wrong header for order items
     local_s3.upload_file(str(broken), "replay-bad", f"replay/run-2/{broken.name}")
     with pytest.raises(ReplayFailed, match="NOT READ"):
-        handler({"source": "s3://replay-bad/replay/run-2/", "tables": ["order_items"]}, None)
+        handler({"source": "s3://replay-bad/replay/run-2/", "tables": ["order_items"]}, LambdaContext())
 
 
 def test_handler_rejects_a_source_that_is_not_s3(producer_environment):
     with pytest.raises(ValueError, match="s3://<bucket>/<prefix>/"):
-        handler({"source": "/tmp/somewhere"}, None)
+        handler({"source": "/tmp/somewhere"}, LambdaContext())
 
 
 def test_handler_says_when_the_prefix_holds_no_csv(producer_environment, local_s3):
     local_s3.create_bucket(Bucket="replay-empty")
     with pytest.raises(FileNotFoundError, match=re.escape("no .csv files under s3://replay-empty/replay/none/")):
-        handler({"source": "s3://replay-empty/replay/none/"}, None)
+        handler({"source": "s3://replay-empty/replay/none/"}, LambdaContext())
 
 
 def test_handler_refuses_two_files_of_the_same_name(producer_environment, local_s3, olist_sample_dir):
@@ -71,7 +78,7 @@ def test_handler_refuses_two_files_of_the_same_name(producer_environment, local_
     for folder in ("a", "b"):
         local_s3.upload_file(str(olist_sample_dir / reviews), "replay-twice", f"replay/run-3/{folder}/{reviews}")
     with pytest.raises(ValueError, match=f"two files named {reviews} .*run-3/a/{reviews} and .*run-3/b/{reviews}"):
-        handler({"source": "s3://replay-twice/replay/run-3/"}, None)
+        handler({"source": "s3://replay-twice/replay/run-3/"}, LambdaContext())
 
 
 def test_the_replay_dags_request_is_what_the_function_replays(producer_environment, make_twin, olist_sample_dir):  # noqa: F811
@@ -85,7 +92,7 @@ def test_the_replay_dags_request_is_what_the_function_replays(producer_environme
     assert run.state == "success", run.failure_report()
     [invocation] = api.calls_to(PRODUCER_FUNCTION)
     assert invocation.invocation_type == "Event"
-    result = handler(json.loads(invocation.payload), None)
+    result = handler(json.loads(invocation.payload), LambdaContext())
     assert result == {"events_by_topic": {"olist.order_reviews.v1": 6123}, "delivered": 6123}
 
 
@@ -105,4 +112,4 @@ def test_a_malformed_request_fails_naming_the_field(event, message):
     # Raised before anything is read or sent; the producer is not retried (MaximumRetryAttempts 0), so the
     # record with this message goes straight to its on-failure queue.
     with pytest.raises(ValueError, match=re.escape(message)):
-        handler(event, None)
+        handler(event, LambdaContext())

@@ -25,9 +25,9 @@ from urllib.parse import urlparse
 
 from contracts.settings import BadSetting, existing_folder, folder_to_create, setting
 from contracts.settings import report as report_bad_setting
-from lambdas.ingestion import logs
 from lambdas.ingestion.handler import ingest_objects
 from lambdas.ingestion.ingest import ingest_file
+from lambdas.ingestion.logs import logger
 from lambdas.ingestion.report import FileFailure, IngestionReport, Skipped
 from lambdas.ingestion.routing import READABLE, Skip, Take, folder_verdicts
 from lambdas.ingestion.storage import Bronze, LocalBronze, LocalSource, S3Bronze, SourceFile, s3_client
@@ -58,7 +58,7 @@ def ingest_sources(sources: Iterable[SourceFile], bronze: Bronze) -> IngestionRe
         try:
             report.results.append(ingest_file(source, bronze))
         except Exception as error:  # one bad file must not stop the others; it is reported and fails the run
-            logs.log_exception("file_failed", source_key=source.key)
+            logger.exception("file_failed", source_key=source.key)
             report.failures.append(FileFailure(source.uri, f"{type(error).__name__}: {error}"))
     return report
 
@@ -144,7 +144,7 @@ def parse_args(argv: Sequence[str] | None) -> Settings:
 
 
 def run(settings: Settings) -> IngestionReport:
-    logs.set_level(settings.log_level)
+    logger.setLevel(settings.log_level)
     client = s3_client(settings.s3_endpoint) if (settings.bronze or settings.landing) else None
     if settings.bronze:
         bronze: Bronze = S3Bronze(client, settings.bronze)

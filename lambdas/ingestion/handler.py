@@ -13,15 +13,14 @@ rewritten) and the event ends in the DLQ.
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_plus
 
-from lambdas.ingestion import logs
 from lambdas.ingestion.ingest import ingest_file
+from lambdas.ingestion.logs import logger
 from lambdas.ingestion.report import FileFailure, IngestionReport, Skipped
 from lambdas.ingestion.routing import Refused, Skip, landing_verdict
 from lambdas.ingestion.storage import Bronze, S3Bronze, S3Source, s3_client
@@ -44,9 +43,15 @@ class HandlerSettings:
         return cls(bronze_bucket=bucket, log_level=os.environ.get("LOG_LEVEL", "INFO"))
 
 
-def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+# The request id S3 gave the upload that raised the event, as in CloudTrail and S3 server access logs.
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html
+UPLOAD_REQUEST_ID = 'Records[0].responseElements."x-amz-request-id"'
+
+
+@logger.inject_lambda_context(correlation_id_path=UPLOAD_REQUEST_ID, clear_state=True)
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     settings = HandlerSettings.from_environ()
-    logs.set_level(settings.log_level)
+    logger.setLevel(settings.log_level)
     client = s3_client()
     report = ingest_event(event, client, S3Bronze(client, settings.bronze_bucket))
     if not report.ok:
@@ -87,16 +92,16 @@ def ingest_objects(client: Any, objects: Iterable[tuple[str, str]], bronze: Bron
         try:
             verdict = landing_verdict(key)
         except Refused as refused:
-            logs.log("file_refused", logging.ERROR, source_bucket=bucket, source_key=key, reason=str(refused))
+            logger.error("file_refused", source_bucket=bucket, source_key=key, reason=str(refused))
             report.failures.append(FileFailure(uri, str(refused)))
             continue
         if isinstance(verdict, Skip):
-            logs.log("file_skipped", source_key=key, reason=verdict.reason)
+            logger.info("file_skipped", source_key=key, reason=verdict.reason)
             report.skipped.append(Skipped(uri, verdict.reason))
             continue
         try:
             report.results.append(ingest_file(S3Source.head(client, bucket, key), bronze))
         except Exception as error:  # reported, and the run fails once every object was attempted
-            logs.log_exception("file_failed", source_bucket=bucket, source_key=key)
+            logger.exception("file_failed", source_bucket=bucket, source_key=key)
             report.failures.append(FileFailure(uri, f"{type(error).__name__}: {error}"))
     return report

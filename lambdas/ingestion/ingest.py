@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -38,7 +37,7 @@ from contracts.olist import TableContract
 from contracts.validation import EmptyFile, FileRejected, NoDataRows
 from lambdas.ingestion.compression import GzipSource, stream_problem
 from lambdas.ingestion.loader import FileLoader
-from lambdas.ingestion.logs import log
+from lambdas.ingestion.logs import logger
 from lambdas.ingestion.manifest import LOADED, REJECTED, FileError, Manifest
 from lambdas.ingestion.report import FileResult
 from lambdas.ingestion.retry import s3_retry
@@ -99,8 +98,8 @@ def ingest_file(
         prior = bronze.read_json(keys.manifest)
         if prior is not None:
             manifest = Manifest.from_json(prior)
-            log("already_ingested", table=table.name, source_key=source.key, sha256=facts.sha256,
-                first_source_key=manifest.source_key, status=manifest.status)  # fmt: skip
+            logger.info("already_ingested", table=table.name, source_key=source.key, sha256=facts.sha256,
+                        first_source_key=manifest.source_key, status=manifest.status)  # fmt: skip
             return FileResult(manifest, keys.manifest, skipped=True)
         base = {
             "table": table.name,
@@ -117,9 +116,9 @@ def ingest_file(
         else:
             manifest = _publish(bronze, keys, base, converted.outcome)
     bronze.put_bytes(keys.manifest, manifest.to_json())
-    log(
-        "file_ingested" if manifest.status == LOADED else "file_rejected",
-        logging.INFO if manifest.status == LOADED else logging.ERROR,
+    loaded = manifest.status == LOADED
+    (logger.info if loaded else logger.error)(
+        "file_ingested" if loaded else "file_rejected",
         table=table.name, source_key=source.key, sha256=facts.sha256, status=manifest.status, parser=manifest.parser,
         rows_read=manifest.rows_read, rows_loaded=manifest.rows_loaded, rows_quarantined=manifest.rows_quarantined,
         source_bytes=facts.size, seconds=round((datetime.now(UTC) - started).total_seconds(), 3),
@@ -148,7 +147,7 @@ def _convert(source: SourceFile, table: TableContract, work: Path, ingested_at: 
         try:
             loader = _load(table, work / "arrow", source.key, ingested_at, arrow_batches(scanning, table))
         except FastPathUnsuitable as unsuitable:
-            log("csv_module_fallback", table=table.name, source_key=source.key, reason=str(unsuitable))
+            logger.info("csv_module_fallback", table=table.name, source_key=source.key, reason=str(unsuitable))
             loader = None
         facts = scanning.finish()
         problem = stream_problem(stream)
@@ -158,7 +157,7 @@ def _convert(source: SourceFile, table: TableContract, work: Path, ingested_at: 
         empty = EmptyFile("empty file (0 bytes): the export or upload produced nothing", source.key)
         return _Converted(facts, _Rejected(empty, 0), "csv")
     if loader is not None and not facts.plain_quoting:
-        log("csv_module_fallback", table=table.name, source_key=source.key, reason="quoting is not plain")
+        logger.info("csv_module_fallback", table=table.name, source_key=source.key, reason="quoting is not plain")
         loader = None
     parser = "arrow"
     if loader is None:

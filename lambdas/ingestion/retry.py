@@ -6,7 +6,6 @@ upload) so a connection dropped half-way through restarts the operation instead 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -21,7 +20,7 @@ from botocore.exceptions import (
 )
 from tenacity import RetryCallState, retry, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
-from lambdas.ingestion.logs import log
+from lambdas.ingestion.logs import logger
 
 T = TypeVar("T")
 
@@ -51,9 +50,8 @@ def is_transient(error: BaseException) -> bool:
 
 def _log_retry(state: RetryCallState) -> None:
     error = state.outcome.exception() if state.outcome else None
-    log(
+    logger.warning(
         "s3_retry",
-        logging.WARNING,
         operation=getattr(state.fn, "__qualname__", str(state.fn)),
         attempt=state.attempt_number,
         error=repr(error),

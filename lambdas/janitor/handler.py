@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
+from aws_lambda_powertools.logging import correlation_paths
 
-from lambdas.janitor.logs import log
+from lambdas.janitor.logs import logger
 from lambdas.janitor.teardown import Clients, Janitor, Settings
 
 
@@ -30,6 +31,8 @@ def _number(environ: dict[str, str], name: str, default: str, kind: type[int] | 
         raise ValueError(f"environment variable {name}={text!r} is not a number ({kind.__name__})") from None
 
 
+# The id of the scheduled EventBridge event that started the run.
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.EVENT_BRIDGE, clear_state=True)
 def handler(event: dict, context: Any) -> dict:
     clients = Clients(
         cloudformation=boto3.client("cloudformation"),
@@ -40,7 +43,7 @@ def handler(event: dict, context: Any) -> dict:
     janitor = Janitor(clients, settings_from_environment(dict(os.environ)), clock=lambda: datetime.now(UTC))
     report = janitor.run(seconds_left=lambda: context.get_remaining_time_in_millis() / 1000, sleep=time.sleep)
     summary = asdict(report)
-    log("janitor_run_finished", **summary)
+    logger.info("janitor_run_finished", **summary)
     if report.errors:
         # A failed run shows in the function's Errors metric; what succeeded is kept and the rest retried next run.
         raise RuntimeError(f"janitor finished with {len(report.errors)} errors; first: {report.errors[0]}")

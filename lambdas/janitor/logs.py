@@ -1,12 +1,5 @@
-"""Structured logs: one JSON object per line, for CloudWatch Logs Insights."""
+"""The janitor's logger (`lambdas.logs`)."""
 
-from __future__ import annotations
+from lambdas.logs import json_logger
 
-import json
-import sys
-from datetime import UTC, datetime
-
-
-def log(event: str, *, level: str = "INFO", **fields: object) -> None:
-    entry = {"time": datetime.now(UTC).isoformat(timespec="milliseconds"), "level": level, "event": event, **fields}
-    print(json.dumps(entry, default=str), file=sys.stderr, flush=True)
+logger = json_logger("keystone-janitor")

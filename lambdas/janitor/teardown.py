@@ -9,7 +9,7 @@ from typing import Any
 
 from lambdas.janitor import leftovers
 from lambdas.janitor.inventory import keystone_stacks, physical_resources, stack_dependencies
-from lambdas.janitor.logs import log
+from lambdas.janitor.logs import logger
 from lambdas.janitor.order import deletion_waves
 from lambdas.janitor.records import EnvironmentRecord, StackRecord, Verdict, group_environments
 
@@ -123,10 +123,10 @@ class Janitor:
         except Exception as error:  # one stack's failure must not stop the others; it is logged and retried next run
             self._attempted.add(stack.stack_id)
             report.errors.append(f"{stack.name}: {error}")
-            log("stack_delete_failed", level="ERROR", env=slug, stack=stack.name, error=str(error))
+            logger.error("stack_delete_failed", env=slug, stack=stack.name, error=str(error))
             return False
         report.deletes_started.append(stack.name)
-        log("stack_delete_started", env=slug, stack=stack.name, status=stack.status, expires_at=expires_at)
+        logger.info("stack_delete_started", env=slug, stack=stack.name, status=stack.status, expires_at=expires_at)
         return True
 
     def _wait_for_enis(
@@ -148,10 +148,10 @@ class Janitor:
                 f"`aws ec2 describe-network-interfaces --network-interface-ids <id>`"
             )
             report.errors.append(message)
-            log("lambda_enis_wait_exceeded", level="ERROR", env=environment.slug, stack=stack.name, enis=enis)
+            logger.error("lambda_enis_wait_exceeded", env=environment.slug, stack=stack.name, enis=enis)
             return False
         report.waiting_for_enis.append(stack.name)
-        log(
+        logger.info(
             "waiting_for_lambda_enis",
             env=environment.slug,
             stack=stack.name,
@@ -167,7 +167,7 @@ class Janitor:
                 self._sweep_stack(environment.slug, stack, report)
             except Exception as error:  # logged and retried next run; other stacks still get swept
                 report.errors.append(f"{stack.name}: {error}")
-                log("sweep_failed", level="ERROR", env=environment.slug, stack=stack.name, error=str(error))
+                logger.error("sweep_failed", env=environment.slug, stack=stack.name, error=str(error))
 
     def _sweep_stack(self, slug: str, stack: StackRecord, report: Report) -> None:
         resources = physical_resources(self._clients.cloudformation, stack.stack_id)
@@ -176,14 +176,14 @@ class Janitor:
                 leftovers.check_bucket_belongs_to(self._clients.s3, bucket, slug)
                 leftovers.delete_bucket(self._clients.s3, bucket)
                 report.deleted_buckets.append(bucket)
-                log("retained_bucket_deleted", env=slug, stack=stack.name, bucket=bucket)
+                logger.info("retained_bucket_deleted", env=slug, stack=stack.name, bucket=bucket)
         log_groups = [
             name for env in resources.get("AWS::MWAA::Environment", []) for name in leftovers.mwaa_log_groups(env)
         ]
         log_groups += [leftovers.lambda_log_group(name) for name in resources.get("AWS::Lambda::Function", [])]
         for name in leftovers.delete_log_groups(self._clients.logs, log_groups):
             report.deleted_log_groups.append(name)
-            log("log_group_deleted", env=slug, stack=stack.name, log_group=name)
+            logger.info("log_group_deleted", env=slug, stack=stack.name, log_group=name)
 
 
 def _minutes(duration: timedelta) -> str:

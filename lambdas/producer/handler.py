@@ -12,8 +12,6 @@ belong to a long-running task, not here.
 
 from __future__ import annotations
 
-import json
-import logging
 import os
 import tempfile
 from pathlib import Path
@@ -21,18 +19,20 @@ from pathlib import Path
 import boto3
 
 from contracts.replay_request import ReplayRequest
+from lambdas.logs import json_logger
 from producers.delivery import Speed
 from producers.kafka_config import KafkaConnection
 from producers.replay import EXIT_OK, replay
 
-logger = logging.getLogger()
-logger.setLevel(logging.INFO)
+logger = json_logger("olist-producer")
 
 
 class ReplayFailed(RuntimeError):
     """Some events were not delivered or some files could not be read; the message is the full report."""
 
 
+# The replay set (`source`): the olist_replay task returns it too, so one value links a DAG run to these logs.
+@logger.inject_lambda_context(correlation_id_path="source", clear_state=True)
 def handler(event: object, _context: object) -> dict:
     request = ReplayRequest.from_payload(event)
     # MSK takes IAM; KAFKA_AUTH=plaintext points the same code at the local twin's broker.
@@ -43,10 +43,10 @@ def handler(event: object, _context: object) -> dict:
     )
     with tempfile.TemporaryDirectory() as workdir:
         downloaded = _download_csvs(request.bucket, request.prefix, Path(workdir))
-        logger.info(json.dumps({"event": "replay_started", "source": request.source, "files": downloaded}))
+        logger.info("replay_started", source=request.source, files=downloaded)
         report = replay(Path(workdir), connection, speed=Speed.parse(request.speed), tables=request.streamed_tables)
     rendered = report.render()
-    logger.info(json.dumps({"event": "replay_finished", "exit_code": report.exit_code, "report": rendered}))
+    logger.info("replay_finished", exit_code=report.exit_code, report=rendered)
     if report.exit_code != EXIT_OK:
         raise ReplayFailed(rendered)
     return {"events_by_topic": report.load.events_by_topic, "delivered": report.delivery.sent}

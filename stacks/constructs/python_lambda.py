@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -26,9 +27,25 @@ from stacks.compliance import acknowledge, acknowledge_managed_policy
 from stacks.constructs.retention import log_group
 from stacks.synth_context import REPO_ROOT
 
-RUNTIME = lambda_.Runtime.PYTHON_3_12
-ARCHITECTURE = lambda_.Architecture.X86_64
-_PLATFORM = ("--python-platform", "x86_64-manylinux_2_28", "--python-version", "3.12")
+
+@dataclass(frozen=True)
+class LambdaPlatform:
+    """A Lambda runtime and architecture, and the wheels `uv` installs for them."""
+
+    runtime: lambda_.Runtime
+    architecture: lambda_.Architecture
+    wheel_platform: str
+
+    @property
+    def uv_arguments(self) -> tuple[str, ...]:
+        version = self.runtime.name.removeprefix("python")
+        return ("--python-platform", self.wheel_platform, "--python-version", version)
+
+
+# The functions of the environments: MWAA's Python, the one pyarrow's and confluent-kafka's wheels are built for.
+PYTHON_3_12_X86 = LambdaPlatform(lambda_.Runtime.PYTHON_3_12, lambda_.Architecture.X86_64, "x86_64-manylinux_2_28")
+# Every function logs through lambdas/logs: each layer carries its requirements.
+LOGGING_REQUIREMENTS = REPO_ROOT / "lambdas" / "logs" / "requirements.txt"
 # Transitive dependencies resolve as of this date, so a layer does not change under a fixed requirements file.
 RESOLUTION_DATE = "2026-11-01"
 BUILD_DIR = REPO_ROOT / ".build"
@@ -65,22 +82,25 @@ def uv_executable() -> str:
     raise LambdaBuildError("uv is not installed; run `make install` (it installs uv) before synthesizing")
 
 
-def dependency_layer_dir(requirements: Path) -> Path:
-    """Install `requirements` for the Lambda platform (cached) and return the layer directory."""
+def dependency_layer_dir(requirements: Sequence[Path], platform: LambdaPlatform = PYTHON_3_12_X86) -> Path:
+    """Install the requirements files for the Lambda platform (cached) and return the layer directory."""
+    texts = [path.read_text() for path in requirements]
     digest = hashlib.sha256(
-        "\0".join([requirements.read_text(), *_PLATFORM, RESOLUTION_DATE, RUNTIME.name, *UNUSED_IN_LAYERS]).encode()
+        "\0".join([*texts, *platform.uv_arguments, RESOLUTION_DATE, platform.runtime.name, *UNUSED_IN_LAYERS]).encode()
     ).hexdigest()[:16]
-    layer = BUILD_DIR / "lambda-layers" / f"{requirements.parent.name}-{digest}"
+    layer = BUILD_DIR / "lambda-layers" / f"{'+'.join(path.parent.name for path in requirements)}-{digest}"
     if (layer / ".complete").exists():
         return layer
     shutil.rmtree(layer, ignore_errors=True)
     command = [
         uv_executable(), "pip", "install", "--quiet", "--no-compile", "--only-binary", ":all:",
-        "--exclude-newer", RESOLUTION_DATE, *_PLATFORM, "--target", str(layer / "python"), "-r", str(requirements),
+        "--exclude-newer", RESOLUTION_DATE, *platform.uv_arguments, "--target", str(layer / "python"),
+        *(argument for path in requirements for argument in ("-r", str(path))),
     ]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
-        raise LambdaBuildError(f"installing {requirements} for Lambda failed:\n{result.stderr.strip()}")
+        shown = ", ".join(str(path) for path in requirements)
+        raise LambdaBuildError(f"installing {shown} for Lambda failed:\n{result.stderr.strip()}")
     prune(layer / "python", UNUSED_IN_LAYERS)
     (layer / ".complete").touch()
     return layer
@@ -114,11 +134,19 @@ def code_dir(name: str, packages: Sequence[str]) -> Path:
 
 
 class DependencyLayer(Construct):
-    """A Lambda layer of third-party packages from one requirements file."""
+    """A Lambda layer of third-party packages from requirements files."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, requirements: Path, description: str) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        requirements: Sequence[Path],
+        description: str,
+        platform: LambdaPlatform = PYTHON_3_12_X86,
+    ) -> None:
         super().__init__(scope, construct_id)
-        layer_dir = dependency_layer_dir(requirements)
+        layer_dir = dependency_layer_dir(requirements, platform)
         self.layer = lambda_.LayerVersion(
             self,
             "Layer",
@@ -127,8 +155,8 @@ class DependencyLayer(Construct):
             code=lambda_.Code.from_asset(
                 str(layer_dir), asset_hash=layer_dir.name, asset_hash_type=cdk.AssetHashType.CUSTOM
             ),
-            compatible_runtimes=[RUNTIME],
-            compatible_architectures=[ARCHITECTURE],
+            compatible_runtimes=[platform.runtime],
+            compatible_architectures=[platform.architecture],
             description=description,
         )
 
@@ -166,8 +194,8 @@ class PythonFunction(Construct):
             "Function",
             function_name=function_name,
             description=description,
-            runtime=RUNTIME,
-            architecture=ARCHITECTURE,
+            runtime=PYTHON_3_12_X86.runtime,
+            architecture=PYTHON_3_12_X86.architecture,
             handler=handler,
             code=lambda_.Code.from_asset(str(code_dir(function_name, packages))),
             layers=list(layers),
