@@ -12,9 +12,9 @@ from datetime import datetime
 from confluent_kafka import KafkaError, Message, Producer
 
 from contracts.olist import TIMESTAMP_FORMAT
+from contracts.replay_request import SPEED_PATTERN
 from producers.source import Events, Outgoing
 
-_SPEED_RE = re.compile(r"^(?:(?P<max>max)|(?P<factor>\d+(?:\.\d+)?)x|(?P<rate>\d+(?:\.\d+)?)/s)$")
 # How often the send loop serves delivery reports and the progress bar.
 _POLL_EVERY = 1024
 
@@ -28,15 +28,16 @@ class Speed:
 
     @classmethod
     def parse(cls, text: str) -> Speed:
-        match = _SPEED_RE.match(text.strip())
-        if match is None:
+        text = text.strip()
+        if not re.match(SPEED_PATTERN, text):
             raise ValueError("invalid speed: use 'max', '<N>x' (e.g. 3600x) or '<N>/s' (e.g. 500/s)")
-        if match["max"]:
+        if text == "max":
             return cls()
-        value = float(match["factor"] or match["rate"])
+        factor = text.endswith("x")
+        value = float(text.removesuffix("x").removesuffix("/s"))
         if value <= 0:
             raise ValueError("invalid speed: must be greater than zero")
-        return cls(factor=value) if match["factor"] else cls(rate=value)
+        return cls(factor=value) if factor else cls(rate=value)
 
     @property
     def is_max(self) -> bool:
