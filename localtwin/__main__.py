@@ -28,7 +28,7 @@ from contracts.settings import (
 from contracts.settings import report as report_bad_setting
 from localtwin.data import NoOlistFiles, find_sources
 from localtwin.follow import DEFAULT_SPEED, FollowFailed, FollowSettings
-from localtwin.pipeline import PipelineFailed, RunResult, RunSettings, run
+from localtwin.pipeline import LAMBDA_LOG, PipelineFailed, RunResult, RunSettings, run
 from localtwin.session import AlreadyUp
 from localtwin.session import load as load_session
 from producers.delivery import Speed
@@ -133,7 +133,8 @@ def summary(result: RunResult) -> str:
     lines += [f"  {stage:<24} {seconds:6.1f} s" for stage, seconds in result.timings.items()]
     if result.freshness is not None:
         lines.append(f"\n{result.freshness.render()}")
-    lines.append(f"\nwarehouse: {result.warehouse} (query the Gold marts as gold.<name>)")
+    lines.append(f"\nlogs: {result.run_dir} ({LAMBDA_LOG}, dbt.log, kafka-client.log, engines/)")
+    lines.append(f"warehouse: {result.warehouse} (query the Gold marts as gold.<name>)")
     lines.append(f"report: {result.report}")
     return "\n".join(lines)
 

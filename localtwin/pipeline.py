@@ -24,6 +24,7 @@ from environments import resolve_environment
 from lambdas.ingestion.cli import ingest_landing
 from lambdas.ingestion.report import IngestionReport
 from lambdas.ingestion.storage import S3Bronze
+from lambdas.logs import written_to
 from localtwin import session
 from localtwin.data import SourceFiles, prepare_sources
 from localtwin.engines import LocalEngines
@@ -47,6 +48,8 @@ from producers.delivery import Speed
 from producers.replay import ProduceReport
 
 LOCAL_ENVIRONMENT = resolve_environment("local")
+# The Lambda code's JSON log lines (the batch ingestion), kept out of the console.
+LAMBDA_LOG = "lambdas.log"
 
 
 class PipelineFailed(RuntimeError):
@@ -125,6 +128,11 @@ def run(settings: RunSettings, engines: LocalEngines | None = None) -> RunResult
 
 
 def _run_on(engines: LocalEngines, settings: RunSettings, sources: SourceFiles, clock: _Stopwatch) -> RunResult:
+    with written_to(settings.run_dir / LAMBDA_LOG):
+        return _stages(engines, settings, sources, clock)
+
+
+def _stages(engines: LocalEngines, settings: RunSettings, sources: SourceFiles, clock: _Stopwatch) -> RunResult:
     env = engines.aws_environment
     s3 = engines.s3_client()
     landing, bronze = _fresh_buckets(s3, settings.run_dir.name)

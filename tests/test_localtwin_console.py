@@ -31,3 +31,16 @@ def test_dbts_outcome_is_one_line_of_words():
     result = DbtResult(Counter({"success": 23, "pass": 119, "warn": 1}), ["w"], Path("dbt.log"))
     assert result.render() == "dbt build: 23 built, 119 passed, 1 warned (report.md lists the warnings)"
     assert DbtResult(Counter(), [], Path("dbt.log")).render() == "dbt build: nothing to do"
+
+
+def test_the_lambdas_json_lines_go_to_the_run_folder_not_the_console(tmp_path, capsys):
+    from lambdas.ingestion.logs import logger
+    from lambdas.logs import written_to
+
+    with written_to(tmp_path / "lambdas.log"):
+        logger.info("file_ingested", extra={"table": "orders"})
+    logger.info("after_the_run")
+    (line,) = (tmp_path / "lambdas.log").read_text().splitlines()
+    assert '"message":"file_ingested"' in line and '"table":"orders"' in line
+    console = capsys.readouterr().err
+    assert "file_ingested" not in console and "after_the_run" in console
