@@ -69,7 +69,10 @@ def _hour_of_day(name: str, description: str) -> PartitionKey:
 
 
 # Streamed events: the UTC hour the sink wrote them. Batch files: the UTC day they were ingested.
-STREAMING_PARTITIONS = (_day("dt", "UTC date written"), _hour_of_day("hour", "UTC hour written"))
+STREAMING_PARTITIONS = (
+    _day("dt", "UTC date the sink wrote the object"),
+    _hour_of_day("hour", "UTC hour (00-23) the sink wrote the object"),
+)
 BATCH_PARTITIONS = (_day("ingest_date", "UTC date the file was ingested"),)
 
 # Lineage columns the batch ingestion adds to every Bronze row.

@@ -16,8 +16,9 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from contracts.envelope import ENTITY_EVENT_TYPES, SCHEMA_VERSION
 from contracts.olist import ORDERS, ColumnType, TableContract
-from producers.events import ENTITY_EVENT_TYPES, LIFECYCLE, SCHEMA_VERSION
+from producers.events import LIFECYCLE
 
 # The columns of an encoded file: the replay's sort key (replay time, row, step), the Kafka key and value.
 ENCODED_SCHEMA = pa.schema(

@@ -14,24 +14,26 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from contracts.envelope import ENTITY_EVENT_TYPES, ORDER_LIFECYCLE_EVENT_TYPES, SCHEMA_VERSION
 from contracts.olist import TableContract
 
-SCHEMA_VERSION = 1
 Raw = Mapping[str, str | None]
 # One lifecycle step of an order: event type, event time, the order row as known at that step.
 Step = tuple[str, str, dict[str, str | None]]
 
-ENTITY_EVENT_TYPES = {
-    "order_items": "order_item_added",
-    "order_payments": "payment_recorded",
-    "order_reviews": "review_submitted",
-}
 # Each lifecycle step: its event type, the status an order has from then on, the timestamp that marks it.
-LIFECYCLE = (
-    ("order_purchased", "created", "order_purchase_timestamp"),
-    ("order_approved", "approved", "order_approved_at"),
-    ("order_shipped", "shipped", "order_delivered_carrier_date"),
-    ("order_delivered", "delivered", "order_delivered_customer_date"),
+LIFECYCLE = tuple(
+    zip(
+        ORDER_LIFECYCLE_EVENT_TYPES,
+        ("created", "approved", "shipped", "delivered"),
+        (
+            "order_purchase_timestamp",
+            "order_approved_at",
+            "order_delivered_carrier_date",
+            "order_delivered_customer_date",
+        ),
+        strict=True,
+    )
 )
 # What an order row does not know before its first step: its status and the timestamps of the later steps.
 _UNKNOWN_YET: dict[str, None] = {"order_status": None, **dict.fromkeys(column for _, _, column in LIFECYCLE[1:])}

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from contracts import envelope
 from contracts.layout import LINEAGE_COLUMNS
 from contracts.olist import ORDER_STATUSES, TABLES, ColumnType, TableContract
 
@@ -28,15 +29,7 @@ ORDERED_TIMESTAMPS: dict[str, tuple[tuple[str, str], ...]] = {
     "order_reviews": (("review_answer_timestamp", "review_creation_date"),),
 }
 
-# Envelope event types (the team's event convention; tests/test_quality_suites.py checks them against producers/).
-ORDER_LIFECYCLE_EVENT_TYPES = ("order_purchased", "order_approved", "order_shipped", "order_delivered")
-ENTITY_EVENT_TYPES = {
-    "order_items": "order_item_added",
-    "order_payments": "payment_recorded",
-    "order_reviews": "review_submitted",
-}
-ENVELOPE_COLUMNS = ("event_id", "event_type", "event_time", "schema_version")
-SCHEMA_VERSIONS = (1,)
+ENVELOPE_COLUMNS = envelope.REQUIRED_NAMES
 
 
 @dataclass(frozen=True)
@@ -61,8 +54,8 @@ class SuiteSpec:
 
 def event_types(table: TableContract) -> tuple[str, ...]:
     if table.name == "orders":
-        return (*ORDER_LIFECYCLE_EVENT_TYPES, *(f"order_{status}" for status in ORDER_STATUSES))
-    return (ENTITY_EVENT_TYPES[table.name],)
+        return (*envelope.ORDER_LIFECYCLE_EVENT_TYPES, *(f"order_{status}" for status in ORDER_STATUSES))
+    return (envelope.ENTITY_EVENT_TYPES[table.name],)
 
 
 def _column_expectations(table: TableContract) -> list[ExpectationSpec]:
@@ -116,14 +109,14 @@ def batch_suite(table: TableContract) -> SuiteSpec:
 
 def stream_suite(table: TableContract) -> SuiteSpec:
     """Event envelopes from the S3 sink; the payload's text is typed by the contract before checking."""
-    envelope = [
+    required = [
         *(ExpectationSpec("ExpectColumnValuesToNotBeNull", {"column": name}) for name in ENVELOPE_COLUMNS),
         ExpectationSpec("ExpectColumnValuesToBeInSet", {"column": "event_type", "value_set": list(event_types(table))}),
         ExpectationSpec(
-            "ExpectColumnValuesToBeInSet", {"column": "schema_version", "value_set": list(SCHEMA_VERSIONS)}
+            "ExpectColumnValuesToBeInSet", {"column": "schema_version", "value_set": list(envelope.SCHEMA_VERSIONS)}
         ),
     ]
-    return SuiteSpec(f"bronze_stream_{table.name}", table.name, "stream", (*envelope, *_column_expectations(table)))
+    return SuiteSpec(f"bronze_stream_{table.name}", table.name, "stream", (*required, *_column_expectations(table)))
 
 
 def suite_for(table_name: str, kind: Kind) -> SuiteSpec:

@@ -7,6 +7,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from contracts import envelope
 from contracts.olist import ORDER_PAYMENTS, ORDERS
 from producers.delivery import Speed
 from producers.events import event_id, order_events
@@ -134,3 +135,21 @@ def test_speed_parses_the_three_modes(text: str, factor: float | None, rate: flo
 def test_speed_rejects_nonsense(text: str) -> None:
     with pytest.raises(ValueError, match="invalid speed"):
         Speed.parse(text)
+
+
+def test_what_the_producer_sends_is_the_envelope_of_the_contract(tmp_path: Path) -> None:
+    """The bytes on the wire (the encoding fast path) hold exactly contracts.envelope's fields, in its order, and
+    the payload holds the table's columns: what the Glue events tables and dbt's sources declare."""
+    (tmp_path / ORDERS.file_name).write_text(
+        ORDER_HEADER + f'\n{ORDER_ID},"{CUSTOMER_ID}",created,2017-10-02 10:56:33,,,,2017-10-18 00:00:00\n'
+    )
+    header = '"order_id","payment_sequential","payment_type","payment_installments","payment_value"'
+    (tmp_path / ORDER_PAYMENTS.file_name).write_text(f"{header}\n{ORDER_ID},1,credit_card,1,18.12\n")
+    result = load_events(tmp_path, streamed_tables(["orders", "order_payments"]))
+    tables = {ORDERS.topic: ORDERS, ORDER_PAYMENTS.topic: ORDER_PAYMENTS}
+    for event in result.events:
+        sent = orjson.loads(event.value)
+        table = tables[event.topic]
+        assert list(sent) == [field.name for field in envelope.fields(table)]
+        assert list(sent["payload"]) == list(table.column_names)
+        assert sent["schema_version"] in envelope.SCHEMA_VERSIONS

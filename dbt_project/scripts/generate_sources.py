@@ -23,7 +23,7 @@ from pathlib import Path
 
 import yaml
 
-from contracts import TABLES, Column, TableContract, layout
+from contracts import TABLES, Column, TableContract, envelope, layout
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[1]
 SOURCES_PATH = DBT_PROJECT_DIR / "models" / "staging" / "olist" / "_olist__sources.yml"
@@ -78,7 +78,7 @@ def _batch_source(table: TableContract) -> dict[str, object]:
         {"name": name, "data_type": _LINEAGE_TYPES[name], "description": _LINEAGE_DESCRIPTIONS[name]}
         for name in layout.LINEAGE_COLUMNS
     ]
-    columns.append({"name": "ingest_date", "data_type": "string", "description": "Partition: UTC date of ingestion."})
+    columns += _partition_columns(layout.BATCH_PARTITIONS)
     return {
         "name": table.name,
         "description": f"{table.description} Batch files ({table.file_name}), typed Parquet by the contract.",
@@ -101,7 +101,6 @@ def _batch_source(table: TableContract) -> dict[str, object]:
 
 
 def _events_source(table: TableContract) -> dict[str, object]:
-    payload = ",".join(f"{column.name}:string" for column in table.columns)
     return {
         "name": f"{table.name}_events",
         "description": f"{table.description} Events from topic {table.topic}, gzip JSON lines from the S3 sink.",
@@ -118,24 +117,16 @@ def _events_source(table: TableContract) -> dict[str, object]:
             },
         },
         "columns": [
-            {"name": "event_id", "data_type": "string", "description": "Deterministic id: same source row, same id."},
-            {"name": "event_type", "data_type": "string", "description": "What happened, e.g. order_approved."},
-            {"name": "event_time", "data_type": "string", "description": "When it happened, YYYY-MM-DD HH:MM:SS UTC."},
-            {"name": "schema_version", "data_type": "int", "description": "Version of the envelope."},
-            {
-                "name": "source",
-                "data_type": "struct<file:string,row:bigint>",
-                "description": "Source file name and record number.",
-            },
-            {
-                "name": "payload",
-                "data_type": f"struct<{payload}>",
-                "description": "The source row as text, with the original CSV column names (null when empty).",
-            },
-            {"name": "dt", "data_type": "string", "description": "Partition: UTC date the sink wrote the file."},
-            {"name": "hour", "data_type": "string", "description": "Partition: UTC hour (00-23) the sink wrote it."},
+            *({"name": f.name, "data_type": f.glue_type, "description": f.description} for f in envelope.fields(table)),
+            *_partition_columns(layout.STREAMING_PARTITIONS),
         ],
     }
+
+
+def _partition_columns(partitions: tuple[layout.PartitionKey, ...]) -> list[dict[str, object]]:
+    return [
+        {"name": key.name, "data_type": "string", "description": f"Partition: {key.description}."} for key in partitions
+    ]
 
 
 def sources_document() -> dict[str, object]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aws_cdk import aws_glue as glue
 from constructs import Construct
 
-from contracts import TABLES, TableContract, layout
+from contracts import TABLES, TableContract, envelope, layout
 
 _PARQUET = glue.CfnTable.StorageDescriptorProperty(
     input_format="org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
@@ -73,15 +73,7 @@ class BronzeTables(Construct):
         )
 
     def _events_table(self, table: TableContract) -> glue.CfnTable:
-        payload = ",".join(f"{column.name}:string" for column in table.columns)
-        columns = [
-            _column("event_id", "string", "Deterministic id: same source row, same id"),
-            _column("event_type", "string"),
-            _column("event_time", "string", "YYYY-MM-DD HH:MM:SS, UTC"),
-            _column("schema_version", "int"),
-            _column("source", "struct<file:string,row:bigint>", "Source file and record number"),
-            _column("payload", f"struct<{payload}>", "The source row as text, as in the CSV"),
-        ]
+        columns = [_column(field.name, field.glue_type, field.description) for field in envelope.fields(table)]
         return self._table(
             events_table_name(table),
             f"{table.description} Events from topic {table.topic}, as the S3 sink wrote them.",
