@@ -114,5 +114,10 @@ def manifest_prefix(table: str) -> str:
     return f"{MANIFEST_PREFIX}/{table}/"
 
 
+def is_replay_source(landing_key: str) -> bool:
+    """A landing object of a CSV set for the producer to replay into Kafka: never batch-ingested."""
+    return landing_key.startswith(f"{REPLAY_PREFIX}/")
+
+
 def landing_prefix(table: str) -> str:
     return f"{table}/"

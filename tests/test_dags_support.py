@@ -205,3 +205,12 @@ def test_dags_test_refuses_malformed_arguments_with_a_clear_message(arguments, m
         airflow_cli(["dags-test", "olist_replay", *arguments])
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_replay_sets_in_the_landing_bucket_are_not_drops(tmp_path: Path) -> None:
+    """The producer's replay sets share the landing bucket; the ingestion function skips them and returns no file
+    result, so listing one as a drop failed every ingestion run ("returned 0 file results")."""
+    hook = FakeS3Hook(
+        {(LANDING, "orders/a.csv"): b"abc", (LANDING, "replay/2026-12-03/olist_orders_dataset.csv"): b"abcd"}
+    )
+    assert new_drops(hook, LANDING, "", FolderStore(tmp_path)) == [Drop("orders/a.csv", '"3"')]

@@ -14,7 +14,7 @@ from urllib.parse import quote_plus
 
 from botocore.config import Config
 
-from contracts.layout import manifest_prefix
+from contracts.layout import is_replay_source, manifest_prefix
 from keystone_dags import processes
 from keystone_dags.settings import Settings
 from keystone_dags.store import ArtifactStore
@@ -55,7 +55,7 @@ def list_drops(s3_hook: Any, bucket: str, prefix: str) -> list[Drop]:
         Drop(item["Key"], item["ETag"])
         for page in paginator.paginate(Bucket=bucket, Prefix=prefix)
         for item in page.get("Contents", [])
-        if not item["Key"].endswith("/")
+        if not item["Key"].endswith("/") and not is_replay_source(item["Key"])
     ]
     return sorted(drops, key=lambda drop: drop.key)
 

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from contracts.layout import REPLAY_PREFIX, landing_prefix
+from contracts.layout import is_replay_source, landing_prefix
 from contracts.olist import TABLES, TableContract
 
 CSV_SUFFIX = ".csv"
@@ -58,7 +58,7 @@ def landing_verdict(key: str) -> Take | Skip:
     """The verdict on a landing object; raises `Refused`."""
     if key.endswith("/"):
         return Skip("folder marker")
-    if key.startswith(f"{REPLAY_PREFIX}/"):
+    if is_replay_source(key):
         return Skip("a CSV set for the producer to replay into Kafka, not batch-ingested")
     table = next((t for t in TABLES.values() if key.startswith(landing_prefix(t.name))), None)
     if table is None:
