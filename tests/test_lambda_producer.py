@@ -12,7 +12,8 @@ import pytest
 
 from contracts import TABLES
 from lambdas.producer.handler import ReplayFailed, handler
-from producers.kafka_config import KafkaConnection
+from localtwin.engines.process import free_port
+from producers.kafka_config import BrokerUnreachable, KafkaConnection
 from producers.topics import ensure_topics, olist_topics
 from tests.fixtures.airflow import (  # noqa: F401
     airflow_python,
@@ -59,6 +60,14 @@ def test_handler_fails_loudly_on_an_unreadable_file(producer_environment, local_
     local_s3.upload_file(str(broken), "replay-bad", f"replay/run-2/{broken.name}")
     with pytest.raises(ReplayFailed, match="NOT READ"):
         handler({"source": "s3://replay-bad/replay/run-2/", "tables": ["order_items"]}, LambdaContext())
+
+
+def test_handler_fails_within_seconds_naming_an_address_where_no_broker_answers(producer_environment, monkeypatch):
+    closed = free_port()
+    monkeypatch.setenv("BOOTSTRAP_SERVERS", f"127.0.0.1:{closed}")
+    # The metadata probe's error, not the client's retries until the function times out.
+    with pytest.raises(BrokerUnreachable, match=f"BOOTSTRAP_SERVERS=127.0.0.1:{closed}: no Kafka broker answered"):
+        handler({"source": "s3://replay-ok/replay/run-1/"}, LambdaContext())
 
 
 def test_handler_rejects_a_source_that_is_not_s3(producer_environment):

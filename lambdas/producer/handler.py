@@ -2,7 +2,8 @@
 
 Event: a `contracts.replay_request.ReplayRequest` as the olist_replay DAG sends it,
 `{"source": "s3://<bucket>/replay/<set>/", "speed": "max" | "<N>x" | "<N>/s", "tables": [...]}` (`speed` and
-`tables` optional); a malformed request fails at once with `InvalidReplayRequest` naming the field. The function
+`tables` optional); a malformed request fails at once with `InvalidReplayRequest` naming the field, and a broker
+that does not answer within 10 s with `BrokerUnreachable` naming the address. The function
 downloads the prefix's CSV files to /tmp, replays them with the same code as `python -m producers`, and fails (so
 the caller sees it) when any event was not acknowledged or any file could not be read. It is invoked
 asynchronously and not retried: a failed run's invocation record (request and error) lands in the producer's
@@ -21,7 +22,7 @@ import boto3
 from contracts.replay_request import ReplayRequest
 from lambdas.logs import json_logger
 from producers.delivery import Speed
-from producers.kafka_config import KafkaConnection
+from producers.kafka_config import BrokerUnreachable, KafkaConnection, check_reachable
 from producers.replay import EXIT_OK, replay
 
 logger = json_logger("olist-producer")
@@ -36,11 +37,18 @@ class ReplayFailed(RuntimeError):
 def handler(event: object, _context: object) -> dict:
     request = ReplayRequest.from_payload(event)
     # MSK takes IAM; KAFKA_AUTH=plaintext points the same code at the local twin's broker.
+    servers = os.environ["BOOTSTRAP_SERVERS"]
     connection = KafkaConnection(
-        bootstrap_servers=os.environ["BOOTSTRAP_SERVERS"],
+        bootstrap_servers=servers,
         auth=os.environ.get("KAFKA_AUTH", "iam"),  # type: ignore[arg-type]
         region=os.environ["AWS_REGION"],
     )
+    # Seconds, not the function's 15 minutes of client retries, when no broker answers (wrong address, security
+    # group, IAM): the failure queue then holds the address and the client's reason.
+    try:
+        check_reachable(connection)
+    except BrokerUnreachable as error:
+        raise BrokerUnreachable(f"BOOTSTRAP_SERVERS={servers}: {error}") from error
     with tempfile.TemporaryDirectory() as workdir:
         downloaded = _download_csvs(request.bucket, request.prefix, Path(workdir))
         logger.info("replay_started", source=request.source, files=downloaded)
