@@ -69,8 +69,13 @@ up: install engines ## make run, then leave the engines running to explore (prin
 down: install ## Stop exactly the engines `make up` left running (also after a crash)
 	$(PY) -m localtwin.session down
 
+# Headless Chromium opens report.html in a test (tests/test_localtwin_pipeline.py): Debian's package, when missing.
+.PHONY: chromium
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+
 .PHONY: test
-test: install node_modules/.installed engines $(ACTIONLINT) ## The whole test suite (lint, unit, synth gate, local engines)
+test: install node_modules/.installed engines chromium $(ACTIONLINT) ## The whole test suite (lint, unit, synth gate, local engines)
 	$(PY) -m ruff check .
 	$(PY) -m pytest $(PYTEST_ARGS)
 

@@ -1,4 +1,5 @@
-"""The run report: a Markdown page with the reconciliation, timings, quarantine and three charts."""
+"""The run report: a Markdown page with the reconciliation, timings, quarantine and three charts, and the same
+content as one self-contained `report.html` (localtwin/report_page.py)."""
 
 from __future__ import annotations
 
@@ -13,12 +14,16 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from localtwin.reconcile import Check, EntityCounts
+from localtwin.report_page import render_page
 
 CHARTS = {
     "orders_per_day.png": "Orders per day",
     "revenue_by_category.png": "Revenue by category (top 15)",
     "late_rate_by_state.png": "Late-delivery rate by customer state",
 }
+# Where the transform DAG's quality checkpoint publishes Great Expectations Data Docs when the DAGs run against the
+# twin with the run folder as their artifacts location: DOCS_PREFIX/<run id>/ (dags/keystone_dags/quality_gate.py).
+DATA_DOCS_PREFIX = "data-docs"
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,7 @@ def write_report(
     checks: list[Check],
     timings: dict[str, float],
     quarantined: list[QuarantinedRow],
+    dbt_outcome: str,
     dbt_warnings: list[str],
     charts: list[Path],
     warehouse: Path,
@@ -78,8 +84,11 @@ def write_report(
     lines = [
         "# Keystone Nexus local run",
         "",
-        f"Data: {origin}. Warehouse: `{warehouse}` (Gold marts as `gold.<name>`).",
-        f"Lineage and model docs: [{lineage.name}]({lineage.relative_to(run_dir)}) (dbt docs, opens offline).",
+        f"Data: {origin}.",
+        "",
+        f"- Warehouse: `{warehouse}` (Gold marts as `gold.<name>`).",
+        f"- Lineage and model docs: [{lineage.name}]({lineage.relative_to(run_dir)}) (dbt docs, opens offline).",
+        f"- {_data_docs_line(run_dir)}",
         "",
         "## Rows per entity",
         "",
@@ -106,10 +115,23 @@ def write_report(
             lines.append(f"\n… and {len(quarantined) - 200} more (see the quarantine prefix in Bronze).")
     else:
         lines.append("None.")
-    lines += ["", f"## Data-test warnings ({len(dbt_warnings)})", ""]
+    lines += ["", "## Data tests", "", f"`dbt build`: {dbt_outcome}.", "", f"Warnings ({len(dbt_warnings)}):", ""]
     lines += [f"- {warning}" for warning in dbt_warnings] or ["None."]
     lines += ["", "## Charts", ""]
     lines += [f"![{CHARTS[chart.name]}]({chart.name})" for chart in charts]
+    markdown = "\n".join(lines) + "\n"
     report = run_dir / "report.md"
-    report.write_text("\n".join(lines) + "\n")
+    report.write_text(markdown)
+    (run_dir / "report.html").write_text(render_page(markdown, run_dir))
     return report
+
+
+def _data_docs_line(run_dir: Path) -> str:
+    sites = sorted(run_dir.glob(f"{DATA_DOCS_PREFIX}/*/index.html"))
+    if not sites:
+        return (
+            "Great Expectations Data Docs: none in this run folder (the transform DAG's quality checkpoint writes "
+            f"them, to `{DATA_DOCS_PREFIX}/<run id>/` when the DAGs run against the twin)."
+        )
+    links = ", ".join(f"[{site.parent.name}]({site.relative_to(run_dir).as_posix()})" for site in sites)
+    return f"Great Expectations Data Docs: {links}."

@@ -27,13 +27,17 @@ class DbtResult:
     warnings: list[str]
     log: Path
 
-    def render(self) -> str:
-        """One line: `dbt build: 23 built, 119 passed, 1 warned (report.md lists the warnings)`."""
+    def outcome(self) -> str:
+        """`23 built, 119 passed, 1 warned`."""
         words = {"success": "built", "pass": "passed", "warn": "warned", "skipped": "skipped", "no-op": "no-op"}
         counts = [f"{self.statuses[status]} {word}" for status, word in words.items() if self.statuses[status]]
         counts += [f"{n} {status}" for status, n in sorted(self.statuses.items()) if status not in words]
+        return ", ".join(counts) or "nothing to do"
+
+    def render(self) -> str:
+        """One line: `dbt build: 23 built, 119 passed, 1 warned (report.md lists the warnings)`."""
         note = " (report.md lists the warnings)" if self.warnings else ""
-        return f"dbt build: {', '.join(counts) or 'nothing to do'}{note}"
+        return f"dbt build: {self.outcome()}{note}"
 
 
 def dbt_build(

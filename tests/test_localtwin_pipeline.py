@@ -3,6 +3,7 @@
 import json
 import re
 import shutil
+import subprocess
 import threading
 import uuid
 
@@ -35,6 +36,15 @@ BROKEN_ORDER = (
     "badorder000000000000000000000001,cust0000000000000000000000000001,delivered,not-a-time,,,,2018-01-01 00:00:00\n"
 )
 BROKEN_SELLER = 'badseller00000000000000000000001,"01001",sao paulo,XX\n'
+# Headless Chromium's command line: --screenshot of the window, --dump-dom prints the DOM after the page's scripts ran
+# (https://developer.chrome.com/docs/automation-and-testing/headless-cli). Debian's `chromium`; `make test` installs it.
+CHROMIUM = ("--headless", "--no-sandbox", "--disable-gpu")
+# Added to a copy of the page: on load, counts the images and those that did not decode (naturalWidth 0).
+IMAGE_PROBE = (
+    '<script>addEventListener("load", () => { const images = [...document.images]; '
+    "document.body.dataset.images = images.length; "
+    "document.body.dataset.broken = images.filter(i => !i.complete || i.naturalWidth === 0).length; });</script>"
+)
 
 
 @pytest.fixture(scope="module")
@@ -114,6 +124,35 @@ def test_the_report_links_the_lineage_page_which_needs_no_network(two_runs):
     page = (first.run_dir / "lineage.html").read_text()
     assert page.lstrip().lower().startswith("<!doctype html")
     assert not re.search(r"""<(script|link|img)[^>]+(src|href)=["']?https?://""", page), "loads from the network"
+
+
+def _chromium(*args: str) -> subprocess.CompletedProcess[str]:
+    binary = shutil.which("chromium")
+    assert binary, "no chromium on PATH: `make test` installs Debian's package"
+    return subprocess.run([binary, *CHROMIUM, *args], capture_output=True, text=True, timeout=120, check=True)
+
+
+def test_report_html_renders_in_headless_chromium_with_no_broken_image_or_link(two_runs, tmp_path):
+    first, _ = two_runs
+    page = first.run_dir / "report.html"
+    html = page.read_text()
+    images = re.findall(r'<img src="([^"]*)"', html)
+    links = re.findall(r'<a href="([^"]*)"', html)
+    assert len(images) == len(CHARTS) and all(src.startswith("data:image/png;base64,") for src in images)
+    assert not re.search(r"<(link|script|iframe)\b", html), "loads something besides itself"
+    assert "lineage.html" in links
+    assert [href for href in links if not (first.run_dir / href).is_file()] == [], "a link to no file"
+
+    screenshot = tmp_path / "report.png"
+    _chromium(f"--screenshot={screenshot}", "--window-size=1280,2400", page.as_uri())
+    pixels = matplotlib.image.imread(screenshot)
+    assert pixels.shape[:2] == (2400, 1280)
+    assert (pixels[..., :3] < 0.9).any(axis=-1).mean() > 0.02, "the screenshot is blank"
+
+    probe = tmp_path / "probe.html"  # the images are inline, so the copy needs nothing beside it
+    probe.write_text(html.replace("</body>", f"{IMAGE_PROBE}</body>"))
+    body = re.search(r"<body[^>]*>", _chromium("--dump-dom", probe.as_uri()).stdout)
+    assert body and f'data-images="{len(CHARTS)}" data-broken="0"' in body.group(0), body
 
 
 def test_killing_the_connect_worker_mid_stream_loses_nothing(local_engines, local_s3, tmp_path):

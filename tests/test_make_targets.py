@@ -232,3 +232,11 @@ def test_make_test_installs_the_node_modules_it_needs():
 
     assert result.returncode == 0, result.stderr
     assert "npm ci" in result.stdout, "make test does not install node_modules (the pinned Node and CDK CLI)"
+
+
+def test_make_test_installs_chromium_when_missing():
+    result = _make("-n", "test")
+
+    assert result.returncode == 0, result.stderr
+    install = "command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }"
+    assert install in result.stdout, "make test does not install the Chromium a test opens report.html in"
