@@ -8,7 +8,6 @@ import aws_cdk as cdk
 from constructs import Construct
 
 from contracts import STREAMED_TABLES
-from dbt_project.scripts.named_queries import athena_named_queries
 from environments import Environment
 from stacks.catalog import LAYERS, CatalogStack
 from stacks.ingestion import FUNCTION_TIMEOUT as INGESTION_FUNCTION_TIMEOUT
@@ -81,40 +80,9 @@ def build_lakehouse(scope: Construct, env: Environment) -> Lakehouse:
     def stack_args(component: str, description: str) -> dict:
         return {"stack_name": env.stack_name(component), "description": f"{description} ({env.branch})", **common}
 
-    network = NetworkStack(
-        scope,
-        env.stack_name("Network"),
-        nat_gateways=profile.nat_gateways,
-        log_retention_days=profile.log_retention_days,
-        **stack_args("Network", "VPC, subnets and security groups"),
-    )
-    storage = StorageStack(
-        scope,
-        env.stack_name("Storage"),
-        bucket_name=env.bucket_name,
-        key_alias=f"alias/{env.resource_name('lake')}",
-        airflow_environment_name=env.resource_name("airflow"),
-        alert_topic_name=env.resource_name("alerts"),
-        destroy_on_teardown=profile.destroy_on_teardown,
-        bronze_infrequent_access_after_days=profile.bronze_infrequent_access_after_days,
-        bronze_archive_after_days=profile.bronze_archive_after_days,
-        query_results_expire_after_days=profile.query_results_expire_after_days,
-        **stack_args("Storage", "KMS key and lake buckets"),
-    )
-    catalog = CatalogStack(
-        scope,
-        env.stack_name("Catalog"),
-        database_names={layer: env.glue_database(layer) for layer in LAYERS},
-        layer_bucket_names={layer: env.bucket_name(layer) for layer in LAYERS},
-        query_results_bucket_name=env.bucket_name("query-results"),
-        key=storage.key,
-        workgroup_name=env.resource_name("lakehouse"),
-        bytes_scanned_cutoff=profile.athena_bytes_scanned_cutoff,
-        destroy_on_teardown=profile.destroy_on_teardown,
-        named_queries=athena_named_queries(env.glue_database("gold")),
-        **stack_args("Catalog", "Glue databases, Bronze tables and Athena workgroup"),
-    )
-    catalog.add_stack_dependency(storage, "tables and workgroup point into the storage stack's buckets")
+    network = NetworkStack(scope, env)
+    storage = StorageStack(scope, env)
+    catalog = CatalogStack(scope, env, storage=storage)
     streaming = StreamingStack(
         scope,
         env.stack_name("Streaming"),
@@ -136,18 +104,7 @@ def build_lakehouse(scope: Construct, env: Environment) -> Lakehouse:
         **stack_args("Streaming", "MSK, topics and the MSK Connect sink into Bronze"),
     )
     streaming.add_stack_dependency(storage, "the sink writes into the storage stack's Bronze bucket")
-    ingestion = IngestionStack(
-        scope,
-        env.stack_name("Ingestion"),
-        function_name=env.resource_name("ingestion"),
-        dead_letter_queue_name=env.resource_name("ingestion-dlq"),
-        landing_bucket_name=env.bucket_name("landing"),
-        bronze_bucket_name=env.bucket_name("bronze"),
-        key=storage.key,
-        log_retention_days=profile.log_retention_days,
-        **stack_args("Ingestion", "Batch CSV ingestion into Bronze"),
-    )
-    ingestion.add_stack_dependency(storage, "ingestion reads landing and writes Bronze")
+    ingestion = IngestionStack(scope, env, storage=storage)
     orchestration = OrchestrationStack(
         scope,
         env.stack_name("Orchestration"),
