@@ -13,10 +13,15 @@ import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
+
+from contracts import STREAMED_TABLES
+from environments import Environment
+from stacks.environment_stack import EnvironmentStack
+from stacks.storage import StorageStack
+from stacks.streaming import StreamingStack
 
 FIVE_MINUTES = cdk.Duration.minutes(5)
 
@@ -36,6 +41,21 @@ class MonitoredResources:
     airflow_environment: str
     athena_workgroup: str
 
+    @classmethod
+    def of(cls, environment: Environment, *, connector_consumer_group: str) -> MonitoredResources:
+        return cls(
+            kafka_cluster=environment.resource_name("kafka"),
+            broker_count=environment.profile.msk.broker_count,
+            topics=[table.topic for table in STREAMED_TABLES],
+            connector=environment.resource_name("bronze-sink"),
+            connector_consumer_group=connector_consumer_group,
+            ingestion_function=environment.resource_name("ingestion"),
+            ingestion_dead_letter_queue=environment.resource_name("ingestion-dlq"),
+            producer_failure_queue=environment.resource_name("producer-failures"),
+            airflow_environment=environment.resource_name("airflow"),
+            athena_workgroup=environment.resource_name("lakehouse"),
+        )
+
 
 @dataclass(frozen=True)
 class AlarmThresholds:
@@ -45,26 +65,21 @@ class AlarmThresholds:
     athena_bytes_per_hour: float = 50 * 1024**3
 
 
-class MonitoringStack(cdk.Stack):
+class MonitoringStack(EnvironmentStack):
+    COMPONENT = "Monitoring"
+    DESCRIPTION = "Dashboard, alarms and the alert topic"
+
     def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        dashboard_name: str,
-        alert_topic_name: str,
-        alert_email: str | None,
-        key: kms.IKey,
-        resources: MonitoredResources,
-        thresholds: AlarmThresholds,
-        **kwargs,
+        self, scope: Construct, environment: Environment, *, storage: StorageStack, streaming: StreamingStack
     ) -> None:
-        super().__init__(scope, construct_id, **kwargs)
+        super().__init__(scope, environment)
+        self.add_stack_dependency(storage, "the alert topic is encrypted with the lake key")
+        alert_email = environment.alert_email
         self.alert_topic = sns.Topic(
             self,
             "Alerts",
-            topic_name=alert_topic_name,
-            master_key=key,
+            topic_name=environment.resource_name("alerts"),
+            master_key=storage.key,
             enforce_ssl=True,
             display_name="Keystone alerts",
         )
@@ -84,7 +99,8 @@ class MonitoringStack(cdk.Stack):
         if alert_email:
             self.alert_topic.add_subscription(subscriptions.EmailSubscription(alert_email))
         self._action = cw_actions.SnsAction(self.alert_topic)
-        r, t = resources, thresholds
+        r = MonitoredResources.of(environment, connector_consumer_group=streaming.connector.consumer_group)
+        t = AlarmThresholds(athena_bytes_per_hour=environment.profile.athena_bytes_scanned_cutoff * 5)
 
         broker_cpu = [
             _metric("AWS/Kafka", "CpuUser", {"Cluster Name": r.kafka_cluster, "Broker ID": str(broker)}, "Average")
@@ -143,7 +159,7 @@ class MonitoringStack(cdk.Stack):
         self._alarm("AirflowTaskFailures", task_failures, 0, "An Airflow task failed in MWAA")
         self._alarm("AthenaBytesScanned", athena_bytes, t.athena_bytes_per_hour, "Athena scanned unusually much")
 
-        self.dashboard = cw.Dashboard(self, "Dashboard", dashboard_name=dashboard_name)
+        self.dashboard = cw.Dashboard(self, "Dashboard", dashboard_name=environment.resource_name("lakehouse"))
         self.dashboard.add_widgets(
             _graph("MSK broker CPU (%)", broker_cpu),
             _graph("MSK broker disk used (%)", broker_disk),
