@@ -8,6 +8,7 @@ from constructs import Construct
 
 from dbt_project.scripts.named_queries import athena_named_queries
 from environments import Environment
+from stacks import names
 from stacks.constructs.bronze_tables import BronzeTables
 from stacks.environment_stack import EnvironmentStack
 from stacks.storage import StorageStack
@@ -49,7 +50,7 @@ class CatalogStack(EnvironmentStack):
         self.workgroup = athena.CfnWorkGroup(
             self,
             "Workgroup",
-            name=environment.resource_name("lakehouse"),
+            name=names.athena_workgroup(environment),
             description="Queries over this environment's lakehouse",
             state="ENABLED",
             # Not a removal policy: the workgroup goes with its queries and query history (stacks/teardown.py).

@@ -10,6 +10,7 @@ from constructs import Construct
 
 from contracts import layout
 from environments import Environment
+from stacks import names
 from stacks.compliance import acknowledge_managed_policy, acknowledge_wildcards
 from stacks.constructs.failure_queue import FailureQueue
 from stacks.constructs.python_lambda import LOGGING_REQUIREMENTS, DependencyLayer, PythonFunction
@@ -44,7 +45,7 @@ class IngestionStack(EnvironmentStack):
         self.function = PythonFunction(
             self,
             "Ingestion",
-            function_name=environment.resource_name("ingestion"),
+            function_name=names.ingestion_function(environment),
             description="Validates Olist CSV drops and writes typed Parquet, quarantine and manifests to Bronze",
             handler="lambdas.ingestion.handler.handler",
             packages=["lambdas/ingestion", "lambdas/logs", "contracts"],
@@ -60,7 +61,7 @@ class IngestionStack(EnvironmentStack):
             self,
             "Failures",
             function=self.function,
-            queue_name=environment.resource_name("ingestion-dlq"),
+            queue_name=names.ingestion_dead_letter_queue(environment),
             retry_attempts=2,
             key=key,
         ).queue

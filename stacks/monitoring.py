@@ -19,6 +19,7 @@ from constructs import Construct
 
 from contracts import STREAMED_TABLES
 from environments import Environment
+from stacks import names
 from stacks.environment_stack import EnvironmentStack
 from stacks.storage import StorageStack
 from stacks.streaming import StreamingStack
@@ -44,16 +45,16 @@ class MonitoredResources:
     @classmethod
     def of(cls, environment: Environment, *, connector_consumer_group: str) -> MonitoredResources:
         return cls(
-            kafka_cluster=environment.resource_name("kafka"),
+            kafka_cluster=names.kafka_cluster(environment),
             broker_count=environment.profile.msk.broker_count,
             topics=[table.topic for table in STREAMED_TABLES],
-            connector=environment.resource_name("bronze-sink"),
+            connector=names.sink_connector(environment),
             connector_consumer_group=connector_consumer_group,
-            ingestion_function=environment.resource_name("ingestion"),
-            ingestion_dead_letter_queue=environment.resource_name("ingestion-dlq"),
-            producer_failure_queue=environment.resource_name("producer-failures"),
-            airflow_environment=environment.resource_name("airflow"),
-            athena_workgroup=environment.resource_name("lakehouse"),
+            ingestion_function=names.ingestion_function(environment),
+            ingestion_dead_letter_queue=names.ingestion_dead_letter_queue(environment),
+            producer_failure_queue=names.producer_failure_queue(environment),
+            airflow_environment=names.airflow_environment(environment),
+            athena_workgroup=names.athena_workgroup(environment),
         )
 
 
@@ -78,7 +79,7 @@ class MonitoringStack(EnvironmentStack):
         self.alert_topic = sns.Topic(
             self,
             "Alerts",
-            topic_name=environment.resource_name("alerts"),
+            topic_name=names.alert_topic(environment),
             master_key=storage.key,
             enforce_ssl=True,
             display_name="Keystone alerts",

@@ -15,6 +15,7 @@ from constructs import Construct
 
 from environments import Environment
 from stacks import mwaa_access as access
+from stacks import names
 from stacks.catalog import LAYERS
 from stacks.compliance import acknowledge_wildcards
 from stacks.constructs.mwaa_artifacts import (
@@ -45,7 +46,7 @@ def airflow_settings(environment: Environment) -> dict[str, str]:
     MWAA exposes each option `keystone.<name>` as AIRFLOW__KEYSTONE__<NAME>; `dags/keystone_dags/settings.py`
     reads them, and hands them to dbt as KEYSTONE_<NAME> (dbt_project/profiles.yml, target `athena`).
     """
-    alert_topic = f"arn:aws:sns:{environment.region}:{environment.account}:{environment.resource_name('alerts')}"
+    alert_topic = f"arn:aws:sns:{environment.region}:{environment.account}:{names.alert_topic(environment)}"
     return {
         "keystone.runtime": "aws",
         "keystone.slug": environment.slug,
@@ -55,11 +56,11 @@ def airflow_settings(environment: Environment) -> dict[str, str]:
         "keystone.bronze_bucket": environment.bucket_name("bronze"),
         "keystone.artifacts_bucket": environment.bucket_name("artifacts"),
         "keystone.alert_topic_arn": alert_topic,
-        "keystone.ingestion_function": environment.resource_name("ingestion"),
+        "keystone.ingestion_function": names.ingestion_function(environment),
         "keystone.ingestion_function_timeout_s": str(int(INGESTION_FUNCTION_TIMEOUT.to_seconds())),
-        "keystone.producer_function": environment.resource_name("producer"),
+        "keystone.producer_function": names.producer_function(environment),
         "keystone.dbt_target": "athena",
-        "keystone.athena_workgroup": environment.resource_name("lakehouse"),
+        "keystone.athena_workgroup": names.athena_workgroup(environment),
         "keystone.athena_s3_staging_dir": f"s3://{environment.bucket_name('query-results')}/dbt/",
         "keystone.athena_silver_data_dir": f"s3://{environment.bucket_name('silver')}/",
         "keystone.athena_gold_data_dir": f"s3://{environment.bucket_name('gold')}/",
@@ -80,7 +81,7 @@ class OrchestrationStack(EnvironmentStack):
         self.add_stack_dependency(storage, UPSTREAM_REASON)
         key = storage.key
         settings = environment.profile.mwaa
-        environment_name = environment.resource_name("airflow")
+        environment_name = names.airflow_environment(environment)
         artifacts_bucket = s3.Bucket.from_bucket_name(self, "ArtifactsBucket", environment.bucket_name("artifacts"))
         artifacts = MwaaArtifacts(
             self,
@@ -133,7 +134,7 @@ class OrchestrationStack(EnvironmentStack):
 
     def _execution_role(self, environment: Environment, artifacts_bucket: s3.IBucket, key: kms.IKey) -> iam.Role:
         """MWAA's documented execution role plus what dbt-athena, Athena and the DAG tasks call (stacks/mwaa_access)."""
-        environment_name = environment.resource_name("airflow")
+        environment_name = names.airflow_environment(environment)
         role = iam.Role(
             self,
             "ExecutionRole",
@@ -238,7 +239,7 @@ class OrchestrationStack(EnvironmentStack):
             iam.PolicyStatement(
                 actions=list(access.ATHENA_WORKGROUP_ACTIONS),
                 resources=[
-                    arn(service="athena", resource="workgroup", resource_name=environment.resource_name("lakehouse"))
+                    arn(service="athena", resource="workgroup", resource_name=names.athena_workgroup(environment))
                 ],
             ),
             iam.PolicyStatement(
@@ -250,11 +251,11 @@ class OrchestrationStack(EnvironmentStack):
                         resource_name=name,
                         arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
                     )
-                    for name in (environment.resource_name("ingestion"), environment.resource_name("producer"))
+                    for name in (names.ingestion_function(environment), names.producer_function(environment))
                 ],
             ),
             iam.PolicyStatement(
-                actions=["sns:Publish"], resources=[arn(service="sns", resource=environment.resource_name("alerts"))]
+                actions=["sns:Publish"], resources=[arn(service="sns", resource=names.alert_topic(environment))]
             ),
         ]
         for statement in statements:

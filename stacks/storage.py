@@ -9,6 +9,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from environments import Environment
+from stacks import names
 from stacks.constructs.lake_bucket import LakeBucket
 from stacks.constructs.mwaa_artifacts import artifacts_lifecycle_rules
 from stacks.environment_stack import EnvironmentStack
@@ -31,7 +32,7 @@ class StorageStack(EnvironmentStack):
             enable_key_rotation=True,
             pending_window=cdk.Duration.days(7),
         )
-        self._allow_service_principals(environment.resource_name("airflow"), environment.resource_name("alerts"))
+        self._allow_service_principals(names.airflow_environment(environment), names.alert_topic(environment))
 
         # Server access logs can only be delivered to SSE-S3 buckets, so this one bucket is not on the KMS key.
         self.access_logs = s3.Bucket(

@@ -13,6 +13,7 @@ from constructs import Construct
 
 from contracts import STREAMED_TABLES, layout
 from environments import Environment
+from stacks import names
 from stacks.compliance import acknowledge_wildcards
 from stacks.constructs.failure_queue import FailureQueue
 from stacks.constructs.kafka_cluster import KafkaCluster
@@ -49,7 +50,7 @@ class StreamingStack(EnvironmentStack):
         self.cluster = KafkaCluster(
             self,
             "Kafka",
-            cluster_name=environment.resource_name("kafka"),
+            cluster_name=names.kafka_cluster(environment),
             settings=profile.msk,
             subnets=private_subnets,
             security_group=network.msk_security_group,
@@ -67,7 +68,7 @@ class StreamingStack(EnvironmentStack):
         self.connector = S3SinkConnector(
             self,
             "BronzeSink",
-            connector_name=environment.resource_name("bronze-sink"),
+            connector_name=names.sink_connector(environment),
             cluster=self.cluster,
             topics=topics,
             bronze_bucket_name=environment.bucket_name("bronze"),
@@ -80,7 +81,7 @@ class StreamingStack(EnvironmentStack):
         # The sink subscribes to topics that must exist: auto-creation is off.
         self.connector.connector.node.add_dependency(self.topics)
         self.producer = self._producer(
-            environment.resource_name("producer"), environment.bucket_name("landing"), topics, key, vpc, private,
+            names.producer_function(environment), environment.bucket_name("landing"), topics, key, vpc, private,
             network.lambda_security_group, log_retention_days,
         )  # fmt: skip
         # The olist_replay DAG invokes the producer asynchronously. No retries: a failed replay is re-run by hand
@@ -89,7 +90,7 @@ class StreamingStack(EnvironmentStack):
             self,
             "ProducerFailures",
             function=self.producer,
-            queue_name=environment.resource_name("producer-failures"),
+            queue_name=names.producer_failure_queue(environment),
             retry_attempts=0,
             key=key,
         ).queue
