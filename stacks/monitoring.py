@@ -75,7 +75,6 @@ class MonitoringStack(EnvironmentStack):
     ) -> None:
         super().__init__(scope, environment)
         self.add_stack_dependency(storage, "the alert topic is encrypted with the lake key")
-        alert_email = environment.alert_email
         self.alert_topic = sns.Topic(
             self,
             "Alerts",
@@ -97,8 +96,8 @@ class MonitoringStack(EnvironmentStack):
                 conditions={"ArnLike": {"aws:SourceArn": this_accounts_alarms}},
             )
         )
-        if alert_email:
-            self.alert_topic.add_subscription(subscriptions.EmailSubscription(alert_email))
+        if environment.alert_email:
+            self.alert_topic.add_subscription(subscriptions.EmailSubscription(environment.alert_email))
         self._action = cw_actions.SnsAction(self.alert_topic)
         r = MonitoredResources.of(environment, connector_consumer_group=streaming.connector.consumer_group)
         t = AlarmThresholds(athena_bytes_per_hour=environment.profile.athena_bytes_scanned_cutoff * 5)
