@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_notifications as s3n
 from constructs import Construct
 
 from contracts import layout
+from environments import Environment
+from stacks import names
 from stacks.compliance import acknowledge_managed_policy, acknowledge_wildcards
 from stacks.constructs.failure_queue import FailureQueue
 from stacks.constructs.python_lambda import LOGGING_REQUIREMENTS, DependencyLayer, PythonFunction
+from stacks.environment_stack import EnvironmentStack
+from stacks.storage import StorageStack
 from stacks.synth_context import REPO_ROOT
 
 # A file larger than memory still ingests: the code streams it in chunks (see lambdas/ingestion).
@@ -23,21 +26,16 @@ BRONZE_WRITE_PREFIXES = (layout.BATCH_PREFIX, layout.QUARANTINE_PREFIX, layout.M
 FUNCTION_TIMEOUT = cdk.Duration.minutes(15)
 
 
-class IngestionStack(cdk.Stack):
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        function_name: str,
-        dead_letter_queue_name: str,
-        landing_bucket_name: str,
-        bronze_bucket_name: str,
-        key: kms.IKey,
-        log_retention_days: int,
-        **kwargs,
-    ) -> None:
-        super().__init__(scope, construct_id, **kwargs)
+class IngestionStack(EnvironmentStack):
+    COMPONENT = "Ingestion"
+    DESCRIPTION = "Batch CSV ingestion into Bronze"
+
+    def __init__(self, scope: Construct, environment: Environment, *, storage: StorageStack) -> None:
+        super().__init__(scope, environment)
+        self.add_stack_dependency(storage, "ingestion reads landing and writes Bronze")
+        key = storage.key
+        landing_bucket_name = environment.bucket_name("landing")
+        bronze_bucket_name = environment.bucket_name("bronze")
         layer = DependencyLayer(
             self,
             "IngestionLayer",
@@ -47,7 +45,7 @@ class IngestionStack(cdk.Stack):
         self.function = PythonFunction(
             self,
             "Ingestion",
-            function_name=function_name,
+            function_name=names.ingestion_function(environment),
             description="Validates Olist CSV drops and writes typed Parquet, quarantine and manifests to Bronze",
             handler="lambdas.ingestion.handler.handler",
             packages=["lambdas/ingestion", "lambdas/logs", "contracts"],
@@ -55,7 +53,7 @@ class IngestionStack(cdk.Stack):
             environment={"BRONZE_BUCKET": bronze_bucket_name, "LOG_LEVEL": "INFO"},
             timeout=FUNCTION_TIMEOUT,
             memory_size=INGESTION_MEMORY_MB,
-            log_retention_days=log_retention_days,
+            log_retention_days=environment.profile.log_retention_days,
         ).function
         # S3 notifications invoke asynchronously. Two retries: the ingestion is idempotent per file (its manifest),
         # so retrying after a crash or timeout is cheap and may succeed; a rejected file fails again in seconds.
@@ -63,7 +61,7 @@ class IngestionStack(cdk.Stack):
             self,
             "Failures",
             function=self.function,
-            queue_name=dead_letter_queue_name,
+            queue_name=names.ingestion_dead_letter_queue(environment),
             retry_attempts=2,
             key=key,
         ).queue

@@ -13,10 +13,16 @@ import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
+
+from contracts import STREAMED_TABLES
+from environments import Environment
+from stacks import names
+from stacks.environment_stack import EnvironmentStack
+from stacks.storage import StorageStack
+from stacks.streaming import StreamingStack
 
 FIVE_MINUTES = cdk.Duration.minutes(5)
 
@@ -36,6 +42,21 @@ class MonitoredResources:
     airflow_environment: str
     athena_workgroup: str
 
+    @classmethod
+    def of(cls, environment: Environment, *, connector_consumer_group: str) -> MonitoredResources:
+        return cls(
+            kafka_cluster=names.kafka_cluster(environment),
+            broker_count=environment.profile.msk.broker_count,
+            topics=[table.topic for table in STREAMED_TABLES],
+            connector=names.sink_connector(environment),
+            connector_consumer_group=connector_consumer_group,
+            ingestion_function=names.ingestion_function(environment),
+            ingestion_dead_letter_queue=names.ingestion_dead_letter_queue(environment),
+            producer_failure_queue=names.producer_failure_queue(environment),
+            airflow_environment=names.airflow_environment(environment),
+            athena_workgroup=names.athena_workgroup(environment),
+        )
+
 
 @dataclass(frozen=True)
 class AlarmThresholds:
@@ -45,26 +66,20 @@ class AlarmThresholds:
     athena_bytes_per_hour: float = 50 * 1024**3
 
 
-class MonitoringStack(cdk.Stack):
+class MonitoringStack(EnvironmentStack):
+    COMPONENT = "Monitoring"
+    DESCRIPTION = "Dashboard, alarms and the alert topic"
+
     def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        dashboard_name: str,
-        alert_topic_name: str,
-        alert_email: str | None,
-        key: kms.IKey,
-        resources: MonitoredResources,
-        thresholds: AlarmThresholds,
-        **kwargs,
+        self, scope: Construct, environment: Environment, *, storage: StorageStack, streaming: StreamingStack
     ) -> None:
-        super().__init__(scope, construct_id, **kwargs)
+        super().__init__(scope, environment)
+        self.add_stack_dependency(storage, "the alert topic is encrypted with the lake key")
         self.alert_topic = sns.Topic(
             self,
             "Alerts",
-            topic_name=alert_topic_name,
-            master_key=key,
+            topic_name=names.alert_topic(environment),
+            master_key=storage.key,
             enforce_ssl=True,
             display_name="Keystone alerts",
         )
@@ -81,10 +96,11 @@ class MonitoringStack(cdk.Stack):
                 conditions={"ArnLike": {"aws:SourceArn": this_accounts_alarms}},
             )
         )
-        if alert_email:
-            self.alert_topic.add_subscription(subscriptions.EmailSubscription(alert_email))
+        if environment.alert_email:
+            self.alert_topic.add_subscription(subscriptions.EmailSubscription(environment.alert_email))
         self._action = cw_actions.SnsAction(self.alert_topic)
-        r, t = resources, thresholds
+        r = MonitoredResources.of(environment, connector_consumer_group=streaming.connector.consumer_group)
+        t = AlarmThresholds(athena_bytes_per_hour=environment.profile.athena_bytes_scanned_cutoff * 5)
 
         broker_cpu = [
             _metric("AWS/Kafka", "CpuUser", {"Cluster Name": r.kafka_cluster, "Broker ID": str(broker)}, "Average")
@@ -143,7 +159,7 @@ class MonitoringStack(cdk.Stack):
         self._alarm("AirflowTaskFailures", task_failures, 0, "An Airflow task failed in MWAA")
         self._alarm("AthenaBytesScanned", athena_bytes, t.athena_bytes_per_hour, "Athena scanned unusually much")
 
-        self.dashboard = cw.Dashboard(self, "Dashboard", dashboard_name=dashboard_name)
+        self.dashboard = cw.Dashboard(self, "Dashboard", dashboard_name=environment.resource_name("lakehouse"))
         self.dashboard.add_widgets(
             _graph("MSK broker CPU (%)", broker_cpu),
             _graph("MSK broker disk used (%)", broker_disk),

@@ -2,35 +2,31 @@
 
 from __future__ import annotations
 
-import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
+from environments import Environment
 from environments.profiles import AVAILABILITY_ZONES
 from stacks.constructs.retention import log_group
+from stacks.environment_stack import EnvironmentStack
 
 # MSK brokers accept IAM-authenticated TLS clients on this port.
 MSK_IAM_PORT = 9098
 
 
-class NetworkStack(cdk.Stack):
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        nat_gateways: int,
-        log_retention_days: int,
-        **kwargs,
-    ) -> None:
-        super().__init__(scope, construct_id, **kwargs)
+class NetworkStack(EnvironmentStack):
+    COMPONENT = "Network"
+    DESCRIPTION = "VPC, subnets and security groups"
+
+    def __init__(self, scope: Construct, environment: Environment) -> None:
+        super().__init__(scope, environment)
 
         self.vpc = ec2.Vpc(
             self,
             "Vpc",
             ip_addresses=ec2.IpAddresses.cidr("10.40.0.0/16"),
             max_azs=AVAILABILITY_ZONES,
-            nat_gateways=nat_gateways,
+            nat_gateways=environment.profile.nat_gateways,
             subnet_configuration=[
                 ec2.SubnetConfiguration(name="public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=24),
                 ec2.SubnetConfiguration(name="private", subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS, cidr_mask=20),
@@ -38,7 +34,7 @@ class NetworkStack(cdk.Stack):
             gateway_endpoints={"S3": ec2.GatewayVpcEndpointOptions(service=ec2.GatewayVpcEndpointAwsService.S3)},
             restrict_default_security_group=True,
         )
-        flow_log_group = log_group(self, "FlowLogs", retention_days=log_retention_days)
+        flow_log_group = log_group(self, "FlowLogs", retention_days=environment.profile.log_retention_days)
         self.vpc.add_flow_log("FlowLog", destination=ec2.FlowLogDestination.to_cloud_watch_logs(flow_log_group))
 
         self.msk_security_group = self._security_group("Msk", "MSK brokers: IAM/TLS clients only")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
@@ -13,8 +13,10 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
-from environments.profiles import MwaaSettings
+from environments import Environment
 from stacks import mwaa_access as access
+from stacks import names
+from stacks.catalog import LAYERS
 from stacks.compliance import acknowledge_wildcards
 from stacks.constructs.mwaa_artifacts import (
     AIRFLOW_STATE_PREFIX,
@@ -25,35 +27,62 @@ from stacks.constructs.mwaa_artifacts import (
     MwaaArtifacts,
 )
 from stacks.constructs.mwaa_plugins import TOOLS
+from stacks.environment_stack import EnvironmentStack
+from stacks.ingestion import FUNCTION_TIMEOUT as INGESTION_FUNCTION_TIMEOUT
+from stacks.network import NetworkStack
+from stacks.storage import StorageStack
 from stacks.synth_context import REPO_ROOT
 
 AIRFLOW_VERSION = "3.0.6"
 LOG_TYPES = ("DAGProcessing", "Scheduler", "Task", "WebServer", "Worker")
 
 
-class OrchestrationStack(cdk.Stack):
+UPSTREAM_REASON = "DAGs use the buckets, catalog, producer and ingestion"
+
+
+def airflow_settings(environment: Environment) -> dict[str, str]:
+    """What the DAGs and dbt read to find this environment.
+
+    MWAA exposes each option `keystone.<name>` as AIRFLOW__KEYSTONE__<NAME>; `dags/keystone_dags/settings.py`
+    reads them, and hands them to dbt as KEYSTONE_<NAME> (dbt_project/profiles.yml, target `athena`).
+    """
+    alert_topic = f"arn:aws:sns:{environment.region}:{environment.account}:{names.alert_topic(environment)}"
+    return {
+        "keystone.runtime": "aws",
+        "keystone.slug": environment.slug,
+        "keystone.region": environment.region,
+        "keystone.aws_region": environment.region,
+        "keystone.landing_bucket": environment.bucket_name("landing"),
+        "keystone.bronze_bucket": environment.bucket_name("bronze"),
+        "keystone.artifacts_bucket": environment.bucket_name("artifacts"),
+        "keystone.alert_topic_arn": alert_topic,
+        "keystone.ingestion_function": names.ingestion_function(environment),
+        "keystone.ingestion_function_timeout_s": str(int(INGESTION_FUNCTION_TIMEOUT.to_seconds())),
+        "keystone.producer_function": names.producer_function(environment),
+        "keystone.dbt_target": "athena",
+        "keystone.athena_workgroup": names.athena_workgroup(environment),
+        "keystone.athena_s3_staging_dir": f"s3://{environment.bucket_name('query-results')}/dbt/",
+        "keystone.athena_silver_data_dir": f"s3://{environment.bucket_name('silver')}/",
+        "keystone.athena_gold_data_dir": f"s3://{environment.bucket_name('gold')}/",
+        # The Glue databases the Catalog stack creates: dbt's athena target builds Silver and Gold in them and reads
+        # Bronze from there (dbt_project/profiles.yml, macros/generate_schema_name.sql).
+        **{f"keystone.{layer}_database": environment.glue_database(layer) for layer in LAYERS},
+    }
+
+
+class OrchestrationStack(EnvironmentStack):
+    COMPONENT = "Orchestration"
+    DESCRIPTION = "MWAA environment, DAGs and dbt project"
+
     def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        environment_name: str,
-        settings: MwaaSettings,
-        vpc: ec2.IVpc,
-        security_group: ec2.ISecurityGroup,
-        artifacts_bucket_name: str,
-        key: kms.IKey,
-        bucket_names: Mapping[str, str],
-        glue_databases: Mapping[str, str],
-        workgroup_name: str,
-        invokable_function_names: Sequence[str],
-        alert_topic_name: str,
-        airflow_settings: dict[str, str],
-        destroy_on_teardown: bool,
-        **kwargs,
+        self, scope: Construct, environment: Environment, *, network: NetworkStack, storage: StorageStack
     ) -> None:
-        super().__init__(scope, construct_id, **kwargs)
-        artifacts_bucket = s3.Bucket.from_bucket_name(self, "ArtifactsBucket", artifacts_bucket_name)
+        super().__init__(scope, environment)
+        self.add_stack_dependency(storage, UPSTREAM_REASON)
+        key = storage.key
+        settings = environment.profile.mwaa
+        environment_name = names.airflow_environment(environment)
+        artifacts_bucket = s3.Bucket.from_bucket_name(self, "ArtifactsBucket", environment.bucket_name("artifacts"))
         artifacts = MwaaArtifacts(
             self,
             "Artifacts",
@@ -63,17 +92,8 @@ class OrchestrationStack(cdk.Stack):
             startup=REPO_ROOT / "dags" / "startup.sh",
             tools={tool: REPO_ROOT / "dags" / f"requirements-{tool}.txt" for tool in TOOLS},
         )
-        role = self._execution_role(
-            environment_name,
-            artifacts_bucket,
-            key,
-            bucket_names,
-            glue_databases,
-            workgroup_name,
-            invokable_function_names,
-            alert_topic_name,
-        )
-        private_subnets = vpc.select_subnets(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS).subnet_ids
+        role = self._execution_role(environment, artifacts_bucket, key)
+        private_subnets = network.vpc.select_subnets(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS).subnet_ids
         logging = mwaa.CfnEnvironment.ModuleLoggingConfigurationProperty(enabled=True, log_level="INFO")
         self.airflow = mwaa.CfnEnvironment(
             self,
@@ -95,7 +115,7 @@ class OrchestrationStack(cdk.Stack):
             plugins_s3_path=PLUGINS_KEY,
             plugins_s3_object_version=artifacts.plugins_version,
             network_configuration=mwaa.CfnEnvironment.NetworkConfigurationProperty(
-                security_group_ids=[security_group.security_group_id], subnet_ids=private_subnets
+                security_group_ids=[network.mwaa_security_group.security_group_id], subnet_ids=private_subnets
             ),
             logging_configuration=mwaa.CfnEnvironment.LoggingConfigurationProperty(
                 dag_processing_logs=logging,
@@ -104,26 +124,17 @@ class OrchestrationStack(cdk.Stack):
                 webserver_logs=logging,
                 worker_logs=logging,
             ),
-            airflow_configuration_options=airflow_settings,
+            airflow_configuration_options=airflow_settings(environment),
         )
         for deployment in artifacts.deployments:
             self.airflow.node.add_dependency(deployment)
         self.airflow.node.add_dependency(role)
-        if destroy_on_teardown:
+        if environment.profile.destroy_on_teardown:
             self._remove_log_groups_on_delete(environment_name)
 
-    def _execution_role(
-        self,
-        environment_name: str,
-        artifacts_bucket: s3.IBucket,
-        key: kms.IKey,
-        bucket_names: Mapping[str, str],
-        glue_databases: Mapping[str, str],
-        workgroup_name: str,
-        invokable_function_names: Sequence[str],
-        alert_topic_name: str,
-    ) -> iam.Role:
+    def _execution_role(self, environment: Environment, artifacts_bucket: s3.IBucket, key: kms.IKey) -> iam.Role:
         """MWAA's documented execution role plus what dbt-athena, Athena and the DAG tasks call (stacks/mwaa_access)."""
+        environment_name = names.airflow_environment(environment)
         role = iam.Role(
             self,
             "ExecutionRole",
@@ -155,12 +166,12 @@ class OrchestrationStack(cdk.Stack):
             return arn(service="glue", resource="table", resource_name=f"{name}/*")
 
         def bucket(purpose: str) -> list[str]:
-            bucket_arn = f"arn:{self.partition}:s3:::{bucket_names[purpose]}"
+            bucket_arn = f"arn:{self.partition}:s3:::{environment.bucket_name(purpose)}"
             return [bucket_arn, f"{bucket_arn}/*"]
 
         def layer_catalog(layers: Sequence[str]) -> list[str]:
-            return [catalog, *(database(glue_databases[layer]) for layer in layers)] + [
-                tables(glue_databases[layer]) for layer in layers
+            return [catalog, *(database(environment.glue_database(layer)) for layer in layers)] + [
+                tables(environment.glue_database(layer)) for layer in layers
             ]
 
         written_buckets = [*access.WRITE_LAYERS, "query-results"]
@@ -227,7 +238,9 @@ class OrchestrationStack(cdk.Stack):
             iam.PolicyStatement(actions=list(access.GLUE_WRITE_ACTIONS), resources=layer_catalog(access.WRITE_LAYERS)),
             iam.PolicyStatement(
                 actions=list(access.ATHENA_WORKGROUP_ACTIONS),
-                resources=[arn(service="athena", resource="workgroup", resource_name=workgroup_name)],
+                resources=[
+                    arn(service="athena", resource="workgroup", resource_name=names.athena_workgroup(environment))
+                ],
             ),
             iam.PolicyStatement(
                 actions=["lambda:InvokeFunction"],
@@ -238,10 +251,12 @@ class OrchestrationStack(cdk.Stack):
                         resource_name=name,
                         arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
                     )
-                    for name in invokable_function_names
+                    for name in (names.ingestion_function(environment), names.producer_function(environment))
                 ],
             ),
-            iam.PolicyStatement(actions=["sns:Publish"], resources=[arn(service="sns", resource=alert_topic_name)]),
+            iam.PolicyStatement(
+                actions=["sns:Publish"], resources=[arn(service="sns", resource=names.alert_topic(environment))]
+            ),
         ]
         for statement in statements:
             role.add_to_policy(statement)
@@ -268,7 +283,7 @@ class OrchestrationStack(cdk.Stack):
                 artifacts_bucket.arn_for_objects("*"),
                 artifacts_bucket.arn_for_objects(f"{AIRFLOW_STATE_PREFIX}/*"),
                 database("*"),
-                *(tables(glue_databases[layer]) for layer in (*access.READ_LAYERS, *access.WRITE_LAYERS)),
+                *(tables(environment.glue_database(layer)) for layer in (*access.READ_LAYERS, *access.WRITE_LAYERS)),
                 "*",
             ],
             "MWAA's documented execution-role scope (its log streams and Celery queues, named by MWAA at run time, "

@@ -2,75 +2,67 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from environments import Environment
+from stacks import names
 from stacks.constructs.lake_bucket import LakeBucket
 from stacks.constructs.mwaa_artifacts import artifacts_lifecycle_rules
+from stacks.environment_stack import EnvironmentStack
 from stacks.teardown import emptied_on_teardown
 
 
-class StorageStack(cdk.Stack):
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        bucket_name: Callable[[str], str],
-        key_alias: str,
-        airflow_environment_name: str,
-        alert_topic_name: str,
-        destroy_on_teardown: bool,
-        bronze_infrequent_access_after_days: int | None,
-        bronze_archive_after_days: int | None,
-        query_results_expire_after_days: int,
-        **kwargs,
-    ) -> None:
-        super().__init__(scope, construct_id, **kwargs)
+class StorageStack(EnvironmentStack):
+    COMPONENT = "Storage"
+    DESCRIPTION = "KMS key and lake buckets"
+
+    def __init__(self, scope: Construct, environment: Environment) -> None:
+        super().__init__(scope, environment)
+        profile = environment.profile
 
         self.key = kms.Key(
             self,
             "LakeKey",
-            alias=key_alias,
+            alias=f"alias/{environment.resource_name('lake')}",
             description="Encrypts every bucket, log and topic of this lakehouse environment",
             enable_key_rotation=True,
             pending_window=cdk.Duration.days(7),
         )
-        self._allow_service_principals(airflow_environment_name, alert_topic_name)
+        self._allow_service_principals(names.airflow_environment(environment), names.alert_topic(environment))
 
         # Server access logs can only be delivered to SSE-S3 buckets, so this one bucket is not on the KMS key.
         self.access_logs = s3.Bucket(
             self,
             "AccessLogs",
-            bucket_name=bucket_name("access-logs"),
+            bucket_name=environment.bucket_name("access-logs"),
             encryption=s3.BucketEncryption.S3_MANAGED,
             enforce_ssl=True,
             minimum_tls_version=1.2,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             lifecycle_rules=[s3.LifecycleRule(id="expire-access-logs", expiration=cdk.Duration.days(365))],
-            **emptied_on_teardown(destroy_on_teardown),
+            **emptied_on_teardown(profile.destroy_on_teardown),
         )
 
         def lake_bucket(purpose: str, **options) -> s3.Bucket:
             return LakeBucket(
                 self,
                 purpose.title().replace("-", ""),
-                bucket_name=bucket_name(purpose),
+                bucket_name=environment.bucket_name(purpose),
                 key=self.key,
                 access_logs=self.access_logs,
-                destroy_on_teardown=destroy_on_teardown,
+                destroy_on_teardown=profile.destroy_on_teardown,
                 **options,
             ).bucket
 
         self.landing = lake_bucket("landing")
         self.bronze = lake_bucket(
-            "bronze", lifecycle_rules=_tiering(bronze_infrequent_access_after_days, bronze_archive_after_days)
+            "bronze",
+            lifecycle_rules=_tiering(profile.bronze_infrequent_access_after_days, profile.bronze_archive_after_days),
         )
         self.silver = lake_bucket("silver")
         self.gold = lake_bucket("gold")
@@ -78,7 +70,7 @@ class StorageStack(cdk.Stack):
             "query-results",
             lifecycle_rules=[
                 s3.LifecycleRule(
-                    id="expire-query-results", expiration=cdk.Duration.days(query_results_expire_after_days)
+                    id="expire-query-results", expiration=cdk.Duration.days(profile.query_results_expire_after_days)
                 )
             ],
         )

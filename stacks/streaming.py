@@ -11,41 +11,33 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from contracts import layout
-from environments.profiles import ConnectCapacity, MskSettings
+from contracts import STREAMED_TABLES, layout
+from environments import Environment
+from stacks import names
 from stacks.compliance import acknowledge_wildcards
 from stacks.constructs.failure_queue import FailureQueue
 from stacks.constructs.kafka_cluster import KafkaCluster
 from stacks.constructs.kafka_topics import KafkaTopics
 from stacks.constructs.python_lambda import LOGGING_REQUIREMENTS, DependencyLayer, PythonFunction
 from stacks.constructs.s3_sink_connector import S3SinkConnector
+from stacks.environment_stack import EnvironmentStack
+from stacks.network import NetworkStack
+from stacks.storage import StorageStack
 from stacks.synth_context import REPO_ROOT
 
 
-class StreamingStack(cdk.Stack):
+class StreamingStack(EnvironmentStack):
+    COMPONENT = "Streaming"
+    DESCRIPTION = "MSK, topics and the MSK Connect sink into Bronze"
+
     def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        vpc: ec2.IVpc,
-        msk_security_group: ec2.ISecurityGroup,
-        connect_security_group: ec2.ISecurityGroup,
-        client_security_group: ec2.ISecurityGroup,
-        key: kms.IKey,
-        bronze_bucket_name: str,
-        cluster_name: str,
-        connector_name: str,
-        producer_function_name: str,
-        producer_failure_queue_name: str,
-        replay_source_bucket_name: str,
-        topics: Sequence[str],
-        msk: MskSettings,
-        connect: ConnectCapacity,
-        log_retention_days: int,
-        **kwargs,
+        self, scope: Construct, environment: Environment, *, network: NetworkStack, storage: StorageStack
     ) -> None:
-        super().__init__(scope, construct_id, **kwargs)
+        super().__init__(scope, environment)
+        self.add_stack_dependency(storage, "the sink writes into the storage stack's Bronze bucket")
+        profile, vpc, key = environment.profile, network.vpc, storage.key
+        log_retention_days = profile.log_retention_days
+        topics = [table.topic for table in STREAMED_TABLES]
         private = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
         private_subnets = vpc.select_subnets(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS).subnets
 
@@ -58,10 +50,10 @@ class StreamingStack(cdk.Stack):
         self.cluster = KafkaCluster(
             self,
             "Kafka",
-            cluster_name=cluster_name,
-            settings=msk,
+            cluster_name=names.kafka_cluster(environment),
+            settings=profile.msk,
             subnets=private_subnets,
-            security_group=msk_security_group,
+            security_group=network.msk_security_group,
             key=key,
             log_retention_days=log_retention_days,
         )
@@ -70,27 +62,27 @@ class StreamingStack(cdk.Stack):
             "Topics",
             cluster_arn=self.cluster.cluster_arn,
             topics=topics,
-            partitions=msk.topic_partitions,
-            replication_factor=msk.topic_replication_factor,
+            partitions=profile.msk.topic_partitions,
+            replication_factor=profile.msk.topic_replication_factor,
         )
         self.connector = S3SinkConnector(
             self,
             "BronzeSink",
-            connector_name=connector_name,
+            connector_name=names.sink_connector(environment),
             cluster=self.cluster,
             topics=topics,
-            bronze_bucket_name=bronze_bucket_name,
+            bronze_bucket_name=environment.bucket_name("bronze"),
             key=key,
-            capacity=connect,
+            capacity=profile.connect,
             subnets=private_subnets,
-            security_group=connect_security_group,
+            security_group=network.connect_security_group,
             log_retention_days=log_retention_days,
         )
         # The sink subscribes to topics that must exist: auto-creation is off.
         self.connector.connector.node.add_dependency(self.topics)
         self.producer = self._producer(
-            producer_function_name, replay_source_bucket_name, topics, key, vpc, private, client_security_group,
-            log_retention_days,
+            names.producer_function(environment), environment.bucket_name("landing"), topics, key, vpc, private,
+            network.lambda_security_group, log_retention_days,
         )  # fmt: skip
         # The olist_replay DAG invokes the producer asynchronously. No retries: a failed replay is re-run by hand
         # (a retry would re-send up to 15 minutes of events), and a malformed request is not transient.
@@ -98,7 +90,7 @@ class StreamingStack(cdk.Stack):
             self,
             "ProducerFailures",
             function=self.producer,
-            queue_name=producer_failure_queue_name,
+            queue_name=names.producer_failure_queue(environment),
             retry_attempts=0,
             key=key,
         ).queue

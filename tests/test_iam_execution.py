@@ -104,7 +104,7 @@ def _ingestion(moto: EnforcingMoto, env, workdir: Path) -> None:
 def _dag_tasks(moto: EnforcingMoto, env, workdir: Path) -> None:
     """The DAG tasks' S3 calls (tests/fixtures/dag_s3_tasks.py) in the Airflow venv, with the settings MWAA gets."""
     from localtwin.airflow.venv import REPO_ROOT, ensure_venv
-    from stacks.lakehouse import airflow_settings
+    from stacks.orchestration import airflow_settings
 
     file_result = _land_and_ingest(moto, env, enforce=False)
     connection = {

@@ -287,7 +287,7 @@ def test_athena_relations_land_in_the_catalog_databases(feature_env, tmp_path, m
     and the profile's own schema (Athena's query context), is a database the synthesized Catalog stack creates."""
     import sys
 
-    from stacks.lakehouse import airflow_settings
+    from stacks.orchestration import airflow_settings
     from tests.fixtures.dbt_cli import DbtProject
     from tests.fixtures.moto import MOTO_ENVIRONMENT
 
