@@ -43,6 +43,7 @@ from contracts import TABLES, layout
 from stacks.constructs.mwaa_artifacts import AIRFLOW_STATE_PREFIX
 from tests.fixtures.iam_moto import Authorization, EnforcingMoto, enforcing_moto  # noqa: F401
 from tests.fixtures.iam_policy import RolePolicy
+from tests.fixtures.lambda_context import LambdaContext
 from tests.fixtures.policies import Request, evaluate
 
 pytestmark = pytest.mark.slow
@@ -92,7 +93,7 @@ def _land_and_ingest(moto: EnforcingMoto, env, *, enforce: bool) -> dict:
     event = {"Records": [{"s3": {"bucket": {"name": landing}, "object": {"key": key}}}]}
     with pytest.MonkeyPatch.context() as patch, moto.enforced() if enforce else nullcontext():
         patch.setenv("BRONZE_BUCKET", bronze)
-        [result] = handler(event)["files"]
+        [result] = handler(event, LambdaContext())["files"]
     assert (result["rows_loaded"], result["rows_quarantined"]) == (1, 1), result
     return result
 
