@@ -37,9 +37,14 @@ def test_the_lambdas_json_lines_go_to_the_run_folder_not_the_console(tmp_path, c
     from lambdas.ingestion.logs import logger
     from lambdas.logs import written_to
 
-    with written_to(tmp_path / "lambdas.log"):
-        logger.info("file_ingested", extra={"table": "orders"})
-    logger.info("after_the_run")
+    level = logger.log_level  # another test's CLI run may have left the shared logger at WARNING
+    logger.setLevel("INFO")
+    try:
+        with written_to(tmp_path / "lambdas.log"):
+            logger.info("file_ingested", extra={"table": "orders"})
+        logger.info("after_the_run")
+    finally:
+        logger.setLevel(level)
     (line,) = (tmp_path / "lambdas.log").read_text().splitlines()
     assert '"message":"file_ingested"' in line and '"table":"orders"' in line
     console = capsys.readouterr().err
