@@ -4,14 +4,17 @@
 2. `quality_checkpoint`: Great Expectations suites derived from contracts/; a failed expectation fails the run
    before dbt starts. Data Docs go to `<artifacts>/data-docs/<run_id>/` either way.
 3. The `dbt` task group: `dbt build` per model with that model's tests, so a failing test stops everything downstream
-   of it, Gold included; then `dbt_tests`, the whole suite once (tests spanning several models).
-   `source_freshness` runs on every run, new data or not (stale sources fail it and alert); it does not gate dbt.
+   of it, Gold included. `source_freshness` runs on every run, new data or not (stale sources fail it and alert);
+   it does not gate dbt.
 4. `mark_published`: the batch's objects will not be checked again (a failed run leaves them to be checked again).
+5. `full_scan_due` -> `dbt_tests` -> `mark_full_scan`: the tests that scan or compare whole tables (selector
+   `full_scan_tests`: references between models, reconciliations of Bronze, Silver and Gold) on the first run and
+   then once a day (keystone_dags/full_scan.py), not on every micro-batch.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from airflow.sdk import dag, task
@@ -20,6 +23,7 @@ from cosmos.operators.local import DbtSourceLocalOperator, DbtTestLocalOperator
 from keystone_dags import settings
 from keystone_dags.dbt import cosmos_configs, operator_args, profile_config
 from keystone_dags.defaults import default_args
+from keystone_dags.full_scan import FULL_SCAN_SELECTOR
 
 MICRO_BATCH_MINUTES = int(settings.get("transform_interval_minutes", "15") or 15)
 
@@ -60,6 +64,24 @@ def olist_transform() -> None:
             fail_without_retry(error)
         return {"objects": len(keys), "data_docs": docs_uri}
 
+    @task.short_circuit
+    def full_scan_due(logical_date: datetime | None = None) -> bool:
+        from keystone_dags import full_scan
+        from keystone_dags.store import artifact_store
+
+        config = settings.load()
+        state = artifact_store(config.artifacts_uri, config.aws_conn_id)
+        return full_scan.full_scan_due(state, logical_date or datetime.now(UTC))
+
+    @task
+    def mark_full_scan(logical_date: datetime | None = None, run_id: str | None = None) -> None:
+        from keystone_dags import full_scan
+        from keystone_dags.store import artifact_store
+
+        config = settings.load()
+        state = artifact_store(config.artifacts_uri, config.aws_conn_id)
+        full_scan.mark_full_scan(state, logical_date or datetime.now(UTC), run_id or "manual")
+
     @task
     def mark_published(keys: list[str], run_id: str | None = None) -> int:
         from keystone_dags import quality_gate
@@ -80,10 +102,9 @@ def olist_transform() -> None:
     }
     DbtSourceLocalOperator(task_id="source_freshness", **dbt_command)
     models = DbtTaskGroup(group_id="dbt", **cosmos_configs())
-    all_tests = DbtTestLocalOperator(
-        task_id="dbt_tests", select=dbt_settings.select, exclude=dbt_settings.exclude, **dbt_command
-    )
-    checked >> models >> all_tests >> mark_published(batch)
+    full_scan_tests = DbtTestLocalOperator(task_id="dbt_tests", selector=FULL_SCAN_SELECTOR, **dbt_command)
+    checked >> models >> mark_published(batch)
+    models >> full_scan_due() >> full_scan_tests >> mark_full_scan()
 
 
 olist_transform()

@@ -30,7 +30,8 @@ import orjson
 from contracts import TABLES
 from contracts.olist import TIMESTAMP_FORMAT
 from localtwin.data import SourceFiles
-from localtwin.streaming import start_stream, wait_for_bronze
+from localtwin.micro_batch import MICRO_BATCH_SELECTOR, BronzeWatermark, s3_listing
+from localtwin.streaming import SINK_ROTATE_INTERVAL_MS, start_stream, wait_for_bronze
 from localtwin.transform import dbt_build
 from producers.delivery import DeliveryReport, Speed, send
 from producers.kafka_config import KafkaConnection
@@ -42,10 +43,12 @@ ORDERS_TOPIC = TABLES["orders"].topic
 DEFAULT_SPEED = Speed.parse("3600x")
 # The live window ends at this quantile of the purchase times: real Olist thins out to a few orders a month at the end.
 WINDOW_END_QUANTILE = 0.99
-# Tests that compare Bronze with Silver only hold once the stream has stopped; the final `dbt build` runs them.
-MICRO_BATCH_EXCLUDE = "source:olist_bronze"
 # Micro-batches after the replay ended, at most, for the last events to show in Gold.
 DRAIN_BATCHES = 3
+# With nothing new in Bronze a micro-batch is skipped: look again after this long (the sink's flush interval);
+# after the replay, this long without anything new ends the drain.
+NOTHING_NEW_POLL_S = SINK_ROTATE_INTERVAL_MS / 1000
+DRAIN_IDLE_S = 10 * NOTHING_NEW_POLL_S
 # An order's state as its events carry it and as gold.fct_orders shows it.
 _EVENT_STATE = ("order_status", "order_approved_at", "order_delivered_carrier_date", "order_delivered_customer_date")
 _GOLD_STATE = "order_status, approved_at, delivered_carrier_at, delivered_customer_at"
@@ -163,8 +166,10 @@ def follow_stream(
     config = KafkaConnection(engines.bootstrap_servers, client_id="localtwin-follow").producer_config()
     env = engines.aws_environment
 
-    def build(exclude: str | None = None) -> None:
-        dbt_build(run_dir, warehouse, f"s3://{bronze}", env, exclude=exclude)
+    watermark = BronzeWatermark(s3_listing(s3, bronze))
+
+    def build(selector: str | None = None) -> bool:
+        return watermark.build_if_new(lambda: dbt_build(run_dir, warehouse, f"s3://{bronze}", env, selector=selector))
 
     with stage("stream history"):
         start_stream(engines, bronze, sources.streamed)
@@ -181,7 +186,9 @@ def follow_stream(
     with stage("dbt build (history)"):
         build()
     with stage("follow"):
-        delivery, freshness = _follow(config, window, settings, lambda: build(MICRO_BATCH_EXCLUDE), warehouse)
+        # Full-scan tests (reconciliations of Bronze with Silver only hold once the stream has stopped) wait for
+        # the final `dbt build`.
+        delivery, freshness = _follow(config, window, settings, lambda: build(MICRO_BATCH_SELECTOR), warehouse)
         deliveries.append(delivery)
         print(freshness.render(), flush=True)
     with stage("stream the rest"):
@@ -251,10 +258,11 @@ class Visibility:
 
 
 class _MicroBatches:
-    """`dbt build` again and again on a thread of its own, noting after each which events Gold shows."""
+    """`dbt build` again and again on a thread of its own, noting after each which events Gold shows; `build`
+    returns False when it skipped (nothing new in Bronze)."""
 
     def __init__(
-        self, build: Callable[[], None], warehouse: Path, visibility: Visibility, every_s: float, origin: float
+        self, build: Callable[[], bool], warehouse: Path, visibility: Visibility, every_s: float, origin: float
     ) -> None:
         self.build, self.warehouse, self.visibility = build, warehouse, visibility
         self.every_s, self.origin = every_s, origin
@@ -271,11 +279,18 @@ class _MicroBatches:
             self.failure = error
 
     def _loop(self) -> None:
-        after_replay = 0
+        after_replay, idle_since = 0, None
         while not self.stop.is_set():
             replay_done = self.replay_done.is_set()
             started = time.monotonic()
-            self.build()
+            if not self.build():
+                if replay_done and idle_since is None:
+                    idle_since = started
+                if idle_since is not None and started - idle_since >= DRAIN_IDLE_S:
+                    return
+                self.stop.wait(NOTHING_NEW_POLL_S)
+                continue
+            idle_since = None
             ended = time.monotonic()
             gold_orders, gold = _gold_orders(self.warehouse, list(self.visibility.pending))
             batch = MicroBatch(
@@ -297,7 +312,7 @@ class _MicroBatches:
 
 
 def _follow(
-    config: dict[str, object], window: Window, settings: FollowSettings, build: Callable[[], None], warehouse: Path
+    config: dict[str, object], window: Window, settings: FollowSettings, build: Callable[[], bool], warehouse: Path
 ) -> tuple[DeliveryReport, Freshness]:
     visibility = Visibility(window.live)
     batches = _MicroBatches(build, warehouse, visibility, settings.batch_every_s, time.monotonic())

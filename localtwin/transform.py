@@ -41,16 +41,16 @@ class DbtResult:
 
 
 def dbt_build(
-    run_dir: Path, warehouse: Path, bronze_root: str, aws_environment: dict[str, str], exclude: str | None = None
+    run_dir: Path, warehouse: Path, bronze_root: str, aws_environment: dict[str, str], selector: str | None = None
 ) -> DbtResult:
     """Build and test every model; warnings (known orphans) are reported, errors and failures raise.
 
-    `exclude` (dbt selection syntax) leaves nodes out, e.g. tests that only hold once the stream has stopped.
+    `selector` (a name in dbt_project/selectors.yml) builds only its nodes, e.g. `micro_batch`.
     """
     target_path = run_dir / "dbt" / "target"
     command = _dbt_command(run_dir, "build")
-    if exclude:
-        command += ["--exclude", exclude]
+    if selector:
+        command += ["--selector", selector]
     log = run_dir / "dbt.log"
     completed = _run(command, log, _dbt_environment(warehouse, bronze_root, aws_environment))
     results = json.loads((target_path / "run_results.json").read_text()) if completed.returncode in (0, 1) else None

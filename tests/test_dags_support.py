@@ -214,3 +214,16 @@ def test_replay_sets_in_the_landing_bucket_are_not_drops(tmp_path: Path) -> None
         {(LANDING, "orders/a.csv"): b"abc", (LANDING, "replay/2026-12-03/olist_orders_dataset.csv"): b"abcd"}
     )
     assert new_drops(hook, LANDING, "", FolderStore(tmp_path)) == [Drop("orders/a.csv", '"3"')]
+
+
+def test_full_scan_tests_run_on_the_first_run_and_then_once_a_day(tmp_path: Path) -> None:
+    from datetime import datetime
+
+    from keystone_dags.full_scan import full_scan_due, mark_full_scan
+
+    state = FolderStore(tmp_path)
+    morning, evening, next_day = (datetime(2026, 12, 3, 8), datetime(2026, 12, 3, 20), datetime(2026, 12, 4, 0, 5))
+    assert full_scan_due(state, morning)
+    mark_full_scan(state, morning, "run-1")
+    assert not full_scan_due(state, evening)
+    assert full_scan_due(state, next_day)

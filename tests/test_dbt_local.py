@@ -115,7 +115,7 @@ def scenario(olist_sample_dir: Path, tmp_path_factory: pytest.TempPathFactory) -
         write_events(bronze, table, again, REDELIVERY, f"{table.name}-replayed")
     for name in BATCH_ONLY:
         write_batch(bronze, rows[name], REDELIVERY, f"{name}-initial")
-    project.run("build")
+    project.run("build", "--selector", "micro_batch")  # as follow mode builds while the stream flows
     after_redelivery = _snapshot(target.duckdb_path)
 
     # 3. New and late records. The held-back orders arrive now, their items, payments and reviews in files the
@@ -272,3 +272,27 @@ def test_every_model_and_column_is_documented(scenario: Scenario) -> None:
         assert all(documented.values()), (
             f"{node['name']}: undocumented columns {[c for c, d in documented.items() if not d]}"
         )
+
+
+def _listed(project: DbtProject, *selection: str) -> set[str]:
+    run = project.run("ls", "--quiet", "--output", "json", "--output-keys", "unique_id", *selection)
+    return {json.loads(line)["unique_id"] for line in run.output.splitlines() if line.startswith("{")}
+
+
+def test_a_micro_batch_builds_every_model_with_its_row_level_tests_only(tmp_path: Path) -> None:
+    project = DbtProject(tmp_path, LocalTarget(str(tmp_path), tmp_path / "lake.duckdb", tmp_path).environment())
+    everything = _listed(project)
+    micro_batch = _listed(project, "--selector", "micro_batch")
+    full_scan = _listed(project, "--selector", "full_scan_tests")
+
+    def of(kind: str, nodes: set[str]) -> set[str]:
+        return {node for node in nodes if node.startswith(f"{kind}.")}
+
+    assert of("model", micro_batch) == of("model", everything)
+    assert not of("unit_test", micro_batch) and of("unit_test", everything)
+    # The data tests split in two: row-level ones on every micro-batch, full scans on the first build and a schedule.
+    assert of("test", micro_batch) | full_scan == of("test", everything)
+    assert not of("test", micro_batch) & full_scan
+    row_level = ("not_null_", "accepted_values_", "matches_contract_")
+    assert all(node.split(".")[2].startswith(row_level) for node in of("test", micro_batch))
+    assert any(".assert_order_counts_reconcile" in node for node in full_scan)
