@@ -55,7 +55,7 @@ def worker(kind: str, path: Path, table: str, out: Path) -> dict[str, float]:
         from lambdas.ingestion.ingest import ingest_file
         from lambdas.ingestion.storage import LocalBronze, LocalSource
 
-        logs.set_level("WARNING")
+        logs.logger.setLevel("WARNING")
         started = time.perf_counter()
         result = ingest_file(LocalSource(path, f"{table}/{path.name}"), LocalBronze(out))
         if not result.ok or result.manifest.rows_quarantined:
