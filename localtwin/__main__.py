@@ -135,7 +135,7 @@ def summary(result: RunResult) -> str:
         lines.append(f"\n{result.freshness.render()}")
     lines.append(f"\nlogs: {result.run_dir} ({LAMBDA_LOG}, dbt.log, kafka-client.log, engines/)")
     lines.append(f"warehouse: {result.warehouse} (query the Gold marts as gold.<name>)")
-    lines.append(f"report: {result.report}")
+    lines.append(f"report: {result.report.with_suffix('.html')} (open in a browser; Markdown: {result.report.name})")
     return "\n".join(lines)
 
 

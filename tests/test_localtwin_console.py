@@ -18,7 +18,7 @@ def test_a_clean_run_says_how_many_checks_passed_and_ends_with_the_report():
     text = summary(_result([Check("a", 1, 1), Check("b", 2, 2)]))
     assert "reconciliation: 2 of 2 checks ok" in text
     assert "[ok]" not in text
-    assert text.splitlines()[-1] == "report: run/report.md"
+    assert text.splitlines()[-1] == "report: run/report.html (open in a browser; Markdown: report.md)"
 
 
 def test_a_mismatch_is_listed_with_what_was_expected():
