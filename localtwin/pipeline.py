@@ -111,20 +111,24 @@ def run(settings: RunSettings, engines: LocalEngines | None = None) -> RunResult
     with clock.stage("start engines"):
         own = LocalEngines(plugin=build_plugin(), work_dir=settings.run_dir / "engines")
         own.start()
-    kept = False
     try:
         if settings.keep:
             _, bronze = run_buckets(settings.run_dir.name)
             session.record(session.Session.of(own, settings.run_dir, settings.warehouse, bronze))
         result = _run_on(own, settings, sources, clock)
-        kept = settings.keep
-        return result
-    finally:
-        if not kept:
-            with clock.stage("stop engines"):
-                own.stop()
-            if settings.keep:
-                session.UP_FILE.unlink(missing_ok=True)
+    except BaseException:
+        _stop(own, clock, settings.keep)
+        raise
+    if not settings.keep:
+        _stop(own, clock, settings.keep)
+    return result
+
+
+def _stop(engines: LocalEngines, clock: _Stopwatch, recorded: bool) -> None:
+    with clock.stage("stop engines"):
+        engines.stop()
+    if recorded:
+        session.UP_FILE.unlink(missing_ok=True)
 
 
 def _run_on(engines: LocalEngines, settings: RunSettings, sources: SourceFiles, clock: _Stopwatch) -> RunResult:

@@ -20,8 +20,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from contracts import layout
+from contracts.envelope import REQUIRED_NAMES
 from contracts.olist import STREAMED_TABLES, TABLES, TIMESTAMP_FORMAT, ColumnType, TableContract
-from quality.suites import ENVELOPE_COLUMNS, Kind
+from quality.suites import Kind
 
 OBJECT_COLUMN = "_object_key"
 ROW_COLUMN = "_object_row"
@@ -96,12 +97,12 @@ def read_stream_object(table: TableContract, key: str, data: bytes) -> pd.DataFr
                 continue
             envelope = json.loads(line)
             payload = envelope.get("payload") or {}
-            row = {name: envelope.get(name) for name in ENVELOPE_COLUMNS}
+            row = {name: envelope.get(name) for name in REQUIRED_NAMES}
             row.update({name: payload.get(name) for name in table.column_names})
             row[OBJECT_COLUMN] = key
             row[ROW_COLUMN] = number
             rows.append(row)
-    columns = [*ENVELOPE_COLUMNS, *table.column_names, OBJECT_COLUMN, ROW_COLUMN]
+    columns = [*REQUIRED_NAMES, *table.column_names, OBJECT_COLUMN, ROW_COLUMN]
     return _typed(table, pd.DataFrame(rows, columns=columns))
 
 

@@ -29,8 +29,6 @@ ORDERED_TIMESTAMPS: dict[str, tuple[tuple[str, str], ...]] = {
     "order_reviews": (("review_answer_timestamp", "review_creation_date"),),
 }
 
-ENVELOPE_COLUMNS = envelope.REQUIRED_NAMES
-
 
 @dataclass(frozen=True)
 class ExpectationSpec:
@@ -110,7 +108,7 @@ def batch_suite(table: TableContract) -> SuiteSpec:
 def stream_suite(table: TableContract) -> SuiteSpec:
     """Event envelopes from the S3 sink; the payload's text is typed by the contract before checking."""
     required = [
-        *(ExpectationSpec("ExpectColumnValuesToNotBeNull", {"column": name}) for name in ENVELOPE_COLUMNS),
+        *(ExpectationSpec("ExpectColumnValuesToNotBeNull", {"column": name}) for name in envelope.REQUIRED_NAMES),
         ExpectationSpec("ExpectColumnValuesToBeInSet", {"column": "event_type", "value_set": list(event_types(table))}),
         ExpectationSpec(
             "ExpectColumnValuesToBeInSet", {"column": "schema_version", "value_set": list(envelope.SCHEMA_VERSIONS)}
