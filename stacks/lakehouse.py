@@ -17,7 +17,6 @@ from stacks.storage import StorageStack
 from stacks.streaming import StreamingStack
 from stacks.teardown import apply_teardown
 
-
 # What a paused environment drops (`make pause`, docs/deploying.md): the stacks that cost by the hour. Only these
 # import from Network, and none of the retained stacks imports from them, so they can go without touching the rest.
 COMPUTE_COMPONENTS = ("Monitoring", "Orchestration", "Streaming", "Network")
