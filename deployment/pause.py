@@ -39,6 +39,9 @@ def main() -> None:
         parser.error("KAFKA_BOOTSTRAP=<brokers> (or --bootstrap-servers): the drain reads the sink's consumer lag")
     environment = environment_or_exit()  # an unusable branch stops before anything is drained or deleted
     print(describe_environment(environment))
+    if not environment.profile.destroy_on_teardown:
+        # Its MSK cluster and log groups are retained on deletion and would collide with the resumed stack's.
+        parser.error(f"{environment.slug} is a persistent environment: `make pause` is for ephemeral ones")
     session = reader_session()
     connection = KafkaConnection(arguments.bootstrap_servers, auth="iam", region=session.region_name)
     topics = tuple(table.topic for table in STREAMED_TABLES if table.topic is not None)
