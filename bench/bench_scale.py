@@ -13,6 +13,7 @@ linearly and is flagged.
 from __future__ import annotations
 
 import argparse
+import itertools
 import re
 import subprocess
 import sys
@@ -137,7 +138,7 @@ def table(runs: list[ScaleRun]) -> list[str]:
     for role in roles:
         lines.append(f"  {role:<28}" + "".join(f"{run.peak_rss_mb.get(role, 0):>14.0f}" for run in runs))
     lines.append("growth between sizes (time factor / size factor; > 1.0 is worse than linear):")
-    for before, after in zip(runs, runs[1:], strict=False):
+    for before, after in itertools.pairwise(runs):
         size_factor = after.orders / before.orders
         for stage in [*stages, "wall time"]:
             t0 = before.wall_s if stage == "wall time" else before.timings.get(stage)
