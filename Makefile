@@ -134,6 +134,10 @@ resume: deploy ## Bring a paused environment's compute stacks back (the same as 
 bench: install ## Benchmarks: ratios measured side by side in one run
 	$(PY) -m bench
 
+.PHONY: bench-scale
+bench-scale: install engines ## The scaling curve: the whole pipeline at 10k, 100k, 1M orders; chart in docs/scaling.svg
+	$(PY) -m bench scale
+
 .PHONY: clean
 clean: ## Remove build outputs (keeps the venvs and caches)
 	rm -rf cdk.out .build .pytest_cache
