@@ -22,14 +22,17 @@ class S3Server:
         self.port = free_port()
         self.startup_timeout_s = startup_timeout_s
         self.root = work_dir / "lake"
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.versions = work_dir / "versions"
+        for directory in (self.root, self.versions):
+            directory.mkdir(parents=True, exist_ok=True)
         self.process = ManagedProcess(
             "S3 server (versitygw)",
             [
                 str(versitygw_binary()), "--quiet", "--port", f"127.0.0.1:{self.port}", "--region", LOCAL_REGION,
                 "--access", LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
                 "--secret", LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-                "posix", str(self.root),
+                # Bucket versioning (MWAA pins object versions) needs a directory of its own, outside the buckets.
+                "posix", "--versioning-dir", str(self.versions), str(self.root),
             ],
             work_dir / "s3.log",
         )  # fmt: skip
