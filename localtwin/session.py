@@ -46,12 +46,13 @@ class Session:
     connect_url: str
     s3_endpoint: str
     processes: list[EngineProcess]
+    other_aws_endpoint: str | None = None
 
     @classmethod
     def of(cls, engines: LocalEngines, run_dir: Path, warehouse: Path, bronze_bucket: str) -> Session:
         processes = [
             EngineProcess(engine.process.name, pid, _cmdline(pid))
-            for engine in (engines.s3, engines.broker, engines.connect)
+            for engine in (engines.s3, engines.moto, engines.broker, engines.connect)
             if engine is not None and (pid := engine.process.pid) is not None
         ]
         return cls(
@@ -62,6 +63,7 @@ class Session:
             engines.connect_url,
             engines.s3_endpoint,
             processes,
+            engines.aws_endpoints.other,
         )
 
     def alive(self) -> list[EngineProcess]:
@@ -73,7 +75,8 @@ class Session:
         rows = [
             ("Kafka bootstrap", self.bootstrap_servers),
             ("Kafka Connect REST", f"{self.connect_url}/connectors?expand=status"),
-            ("S3 endpoint", f"{self.s3_endpoint} (key {key}, secret {secret}, region {LOCAL_REGION})"),
+            ("S3 endpoint (versitygw)", f"{self.s3_endpoint} (key {key}, secret {secret}, region {LOCAL_REGION})"),
+            ("other AWS APIs (moto)", self.other_aws_endpoint or "not started"),
             (
                 "  list the lake",
                 f"AWS_ACCESS_KEY_ID={key} AWS_SECRET_ACCESS_KEY={secret} "
