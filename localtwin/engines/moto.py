@@ -6,33 +6,19 @@ import sys
 import urllib.request
 from pathlib import Path
 
-from localtwin.engines.process import ManagedProcess, free_port
+from localtwin.engines.process import LoopbackHttpServer
 
 
-class MotoServer:
+class MotoServer(LoopbackHttpServer):
     def __init__(self, work_dir: Path, startup_timeout_s: float = 60.0) -> None:
-        self.port = free_port()
-        self.startup_timeout_s = startup_timeout_s
-        self.process = ManagedProcess(
+        super().__init__(
             "AWS API server (moto)",
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
-            work_dir / "s3.log",
+            lambda port: [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            work_dir / "moto.log",
+            startup_timeout_s,
         )
 
-    @property
-    def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        self.process.start()
-
-    def wait_ready(self) -> None:
-        self.process.wait_ready(self._answers, self.startup_timeout_s)
-
-    def stop(self) -> None:
-        self.process.stop(grace_s=5.0)
-
-    def _answers(self) -> bool:
+    def answers(self) -> bool:
         try:
             with urllib.request.urlopen(self.endpoint + "/moto-api/", timeout=2) as response:
                 return response.status == 200
