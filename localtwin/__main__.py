@@ -28,7 +28,7 @@ from contracts.settings import (
 from contracts.settings import report as report_bad_setting
 from localtwin.data import NoOlistFiles, find_sources
 from localtwin.follow import DEFAULT_SPEED, FollowFailed, FollowSettings
-from localtwin.pipeline import LAMBDA_LOG, PipelineFailed, RunResult, RunSettings, run
+from localtwin.pipeline import ENGINES, LAMBDA_LOG, PipelineFailed, RunResult, RunSettings, run
 from localtwin.session import AlreadyUp
 from localtwin.session import load as load_session
 from producers.delivery import Speed
@@ -64,6 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="leave the engines running after the run and print how to reach them (`make up`; env KEEP=1); "
         "`make down` stops them",
     )
+    parser.add_argument(
+        "--engine",
+        help="where dbt builds Silver and Gold: duckdb (default) or trino, Athena's engine over the Catalog stack's "
+        "Glue tables (env ENGINE)",
+    )
     parser.add_argument("--follow-seconds", help="with --follow: how long the live replay lasts (120)")
     parser.add_argument(
         "--batch-every", help="with --follow: least seconds between micro-batch starts (default 0: back to back)"
@@ -95,7 +100,16 @@ def resolve(args: argparse.Namespace) -> RunSettings:
         args.warehouse, "--warehouse", file_to_create, env="WAREHOUSE", default=str(run_dir / "warehouse.duckdb")
     ).resolve()
     keep = args.keep or setting(None, "--keep", _flag, env="KEEP", default="0")
-    return RunSettings(run_dir, warehouse, data_dir, orders, seed, speed, follow, keep)
+    engine = setting(args.engine, "--engine", _engine, env="ENGINE", default="duckdb")
+    if engine == "trino" and (follow is not None or keep):
+        raise BadSetting("--engine", engine, "follow mode and --keep run on duckdb only (so far)")
+    return RunSettings(run_dir, warehouse, data_dir, orders, seed, speed, follow, keep, engine)
+
+
+def _engine(text: str) -> str:
+    if text not in ENGINES:
+        raise ValueError(f"use one of {', '.join(ENGINES)}")
+    return text
 
 
 def _flag(text: str) -> bool:
@@ -134,7 +148,7 @@ def summary(result: RunResult) -> str:
     if result.freshness is not None:
         lines.append(f"\n{result.freshness.render()}")
     lines.append(f"\nlogs: {result.run_dir} ({LAMBDA_LOG}, dbt.log, kafka-client.log, engines/)")
-    lines.append(f"warehouse: {result.warehouse} (query the Gold marts as gold.<name>)")
+    lines.append(f"warehouse: {result.warehouse_where or result.warehouse}")
     lines.append(f"report: {result.report.with_suffix('.html')} (open in a browser; Markdown: {result.report.name})")
     return "\n".join(lines)
 

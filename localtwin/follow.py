@@ -32,7 +32,7 @@ from contracts.olist import TIMESTAMP_FORMAT
 from localtwin.data import SourceFiles
 from localtwin.micro_batch import MICRO_BATCH_SELECTOR, BronzeWatermark, s3_listing
 from localtwin.streaming import SINK_ROTATE_INTERVAL_MS, start_stream, wait_for_bronze
-from localtwin.transform import dbt_build
+from localtwin.transform import dbt_build, duckdb_target
 from producers.delivery import DeliveryReport, Speed, send
 from producers.kafka_config import KafkaConnection
 from producers.replay import ProduceReport, send_with_progress
@@ -169,7 +169,9 @@ def follow_stream(
     watermark = BronzeWatermark(s3_listing(s3, bronze))
 
     def build(selector: str | None = None) -> bool:
-        return watermark.build_if_new(lambda: dbt_build(run_dir, warehouse, f"s3://{bronze}", env, selector=selector))
+        return watermark.build_if_new(
+            lambda: dbt_build(run_dir, duckdb_target(warehouse, f"s3://{bronze}", env), env, selector=selector)
+        )
 
     with stage("stream history"):
         start_stream(engines, bronze, sources.streamed)

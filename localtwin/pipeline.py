@@ -26,8 +26,9 @@ from lambdas.ingestion.report import IngestionReport
 from lambdas.ingestion.storage import S3Bronze
 from lambdas.logs import written_to
 from localtwin import session
+from localtwin.athena import QueryResult, prepare_catalog, run_named_queries, synthesize_catalog
 from localtwin.data import SourceFiles, prepare_sources
-from localtwin.engines import LocalEngines
+from localtwin.engines import EngineSettings, LocalEngines
 from localtwin.follow import FollowSettings, Freshness, follow_stream
 from localtwin.reconcile import (
     GOLD_MODELS,
@@ -43,11 +44,14 @@ from localtwin.reconcile import (
 from localtwin.report import QuarantinedRow, draw_charts, write_report
 from localtwin.streaming import replay_into_kafka, start_stream, wait_for_bronze
 from localtwin.summary import gold_summary, write_summary
-from localtwin.transform import dbt_build, dbt_docs
+from localtwin.transform import DbtTarget, dbt_build, dbt_docs, duckdb_target
+from localtwin.warehouse import Warehouse
 from producers.delivery import Speed
 from producers.replay import ProduceReport
 
 LOCAL_ENVIRONMENT = resolve_environment("local")
+# duckdb: the local warehouse file; trino: Athena's engine over the Catalog stack's Glue tables (localtwin/athena.py).
+ENGINES = ("duckdb", "trino")
 # The Lambda code's JSON log lines (the batch ingestion), kept out of the console.
 LAMBDA_LOG = "lambdas.log"
 
@@ -66,6 +70,7 @@ class RunSettings:
     speed: Speed = field(default_factory=Speed)
     follow: FollowSettings | None = None  # follow mode (localtwin/follow.py) instead of a single replay
     keep: bool = False  # leave the engines running for exploration (`make up`; localtwin/session.py)
+    engine: str = "duckdb"  # where dbt builds Silver and Gold: one of ENGINES
 
 
 @dataclass
@@ -78,6 +83,7 @@ class RunResult:
     timings: dict[str, float] = field(default_factory=dict)
     quarantined: list[QuarantinedRow] = field(default_factory=list)
     freshness: Freshness | None = None
+    warehouse_where: str = ""  # how to reach Gold (`Warehouse.where`)
 
     @property
     def ok(self) -> bool:
@@ -109,7 +115,11 @@ def run(settings: RunSettings, engines: LocalEngines | None = None) -> RunResult
     if settings.keep:
         session.refuse_if_up()
     with clock.stage("start engines"):
-        own = LocalEngines(plugin=build_plugin(), work_dir=settings.run_dir / "engines")
+        own = LocalEngines(
+            plugin=build_plugin(),
+            work_dir=settings.run_dir / "engines",
+            settings=EngineSettings(with_trino=settings.engine == "trino"),
+        )
         own.start()
     try:
         if settings.keep:
@@ -169,24 +179,45 @@ def _stages(engines: LocalEngines, settings: RunSettings, sources: SourceFiles, 
         with clock.stage("wait for Bronze"):
             wait_for_bronze(s3, bronze, dict(produced.delivery.sent_by_topic))
 
-    with clock.stage("dbt build"):
-        dbt = dbt_build(settings.run_dir, settings.warehouse, f"s3://{bronze}", env)
+    named_queries: list[QueryResult] = []
+    if settings.engine == "trino":
+        with clock.stage("synthesize the Catalog stack"):
+            catalog = synthesize_catalog(LOCAL_ENVIRONMENT.branch)
+        trino = engines.start_trino()
+        trino_target = prepare_catalog(engines.client("glue"), s3, trino, catalog, bronze)
+        target: DbtTarget = trino_target
+    else:
+        target = duckdb_target(settings.warehouse, f"s3://{bronze}", env)
+    with clock.stage(f"dbt build ({settings.engine})"):
+        dbt = dbt_build(settings.run_dir, target, env)
         print(dbt.render(), flush=True)
     with clock.stage("lineage docs"):
-        lineage = dbt_docs(settings.run_dir, settings.warehouse, f"s3://{bronze}", env)
+        lineage = dbt_docs(settings.run_dir, target, env)
+    if settings.engine == "trino":
+        with clock.stage("named queries (Trino)"):
+            named_queries = run_named_queries(trino, catalog)
+            print(f"named queries on Trino: {len(named_queries)} ran", flush=True)
 
     with clock.stage("reconcile and report"):
         lake = bronze_connection(env)
-        warehouse = duckdb.connect(str(settings.warehouse), read_only=True)
+        warehouse = (
+            Warehouse.trino(trino, trino_target.databases)
+            if settings.engine == "trino"
+            else Warehouse.duckdb(settings.warehouse)
+        )
         try:
             entities = _entity_counts(sources, ingestion, produced, lake, warehouse, bronze)
             checks = row_checks(entities) + gold_checks(warehouse, entities)
             charts = draw_charts(warehouse, settings.run_dir)
-            write_summary(settings.run_dir, gold_summary(warehouse, engine="duckdb"))
+            write_summary(settings.run_dir, gold_summary(warehouse))
         finally:
             warehouse.close()
             lake.close()
         quarantined = _quarantined_rows(s3, bronze, produced)
+        sections = freshness.markdown() if freshness else []
+        if named_queries:
+            sections += ["## The Catalog stack's named queries on Athena's engine (Trino)", ""]
+            sections += [line for result in named_queries for line in result.markdown()]
         report = write_report(
             settings.run_dir,
             origin=sources.origin,
@@ -197,13 +228,14 @@ def _stages(engines: LocalEngines, settings: RunSettings, sources: SourceFiles, 
             dbt_outcome=dbt.outcome(),
             dbt_warnings=dbt.warnings,
             charts=charts,
-            warehouse=settings.warehouse,
+            warehouse=warehouse.where,
             lineage=lineage,
-            sections=freshness.markdown() if freshness else [],
+            sections=sections,
         )
     return RunResult(
-        settings.run_dir, report, settings.warehouse, entities, checks, clock.timings, quarantined, freshness
-    )
+        settings.run_dir, report, settings.warehouse, entities, checks, clock.timings, quarantined, freshness,
+        warehouse.where,
+    )  # fmt: skip
 
 
 def run_buckets(run_name: str) -> tuple[str, str]:
@@ -227,7 +259,7 @@ def _entity_counts(
     ingestion: IngestionReport | None,
     produced: ProduceReport | None,
     lake: duckdb.DuckDBPyConnection,
-    warehouse: duckdb.DuckDBPyConnection,
+    warehouse: Warehouse,
     bronze: str,
 ) -> dict[str, EntityCounts]:
     batch = ingestion.by_table() if ingestion else {}
@@ -241,10 +273,10 @@ def _entity_counts(
             table = batch[name]
             counts = EntityCounts(name, "batch", table.rows_read, table.rows_loaded, table.rows_quarantined, 0, 0)
         counts.bronze_keys = bronze_distinct_keys(lake, bronze, name, counts.path)
-        counts.silver_rows = warehouse_count(warehouse, f"silver.{SILVER_MODELS[name]}")
+        counts.silver_rows = warehouse_count(warehouse, "silver", SILVER_MODELS[name])
         if name in GOLD_MODELS:
             counts.gold_model = GOLD_MODELS[name]
-            counts.gold_rows = warehouse_count(warehouse, f"gold.{GOLD_MODELS[name]}")
+            counts.gold_rows = warehouse_count(warehouse, "gold", GOLD_MODELS[name])
         entities[name] = counts
     return entities
 

@@ -13,6 +13,7 @@ import duckdb
 from contracts import TABLES, layout
 from dbt_project.scripts.local_target import prepare_extension_directory
 from localtwin.transform import EXTENSION_DIR
+from localtwin.warehouse import Warehouse
 
 SILVER_MODELS = {name: f"stg_olist__{name}" for name in TABLES} | {
     "product_category_name_translation": "stg_olist__product_category_translation"
@@ -83,11 +84,11 @@ def bronze_distinct_keys(connection: duckdb.DuckDBPyConnection, bucket: str, ent
     return int(connection.execute(query).fetchone()[0])  # type: ignore[index]
 
 
-def warehouse_count(warehouse: duckdb.DuckDBPyConnection, relation: str) -> int:
-    return int(warehouse.execute(f"select count(*) from {relation}").fetchone()[0])  # type: ignore[index]
+def warehouse_count(warehouse: Warehouse, layer: str, model: str) -> int:
+    return int(warehouse.scalar(f"select count(*) from {warehouse.table(layer, model)}"))
 
 
-def gold_checks(warehouse: duckdb.DuckDBPyConnection, entities: dict[str, EntityCounts]) -> list[Check]:
+def gold_checks(warehouse: Warehouse, entities: dict[str, EntityCounts]) -> list[Check]:
     checks = []
     for entity, counts in entities.items():
         if counts.gold_rows is not None:
@@ -95,16 +96,20 @@ def gold_checks(warehouse: duckdb.DuckDBPyConnection, entities: dict[str, Entity
                 Check(f"gold.{counts.gold_model} rows = silver {entity} rows", counts.silver_rows, counts.gold_rows)
             )
     if "order_items" in entities:
-        silver = warehouse.execute("select coalesce(sum(price), 0) from silver.stg_olist__order_items").fetchone()[0]
-        gold = warehouse.execute("select coalesce(sum(price), 0) from gold.fct_order_items").fetchone()[0]
+        silver = warehouse.scalar(
+            f"select coalesce(sum(price), 0) from {warehouse.table('silver', 'stg_olist__order_items')}"
+        )
+        gold = warehouse.scalar(f"select coalesce(sum(price), 0) from {warehouse.table('gold', 'fct_order_items')}")
         checks.append(Check("gold item revenue = silver item prices", silver, gold))
     if "customers" in entities:
-        people = warehouse.execute("select count(distinct customer_unique_id) from silver.stg_olist__customers")
+        people = warehouse.scalar(
+            f"select count(distinct customer_unique_id) from {warehouse.table('silver', 'stg_olist__customers')}"
+        )
         checks.append(
             Check(
                 "gold.dim_customers rows = distinct silver customer_unique_id",
-                people.fetchone()[0],  # type: ignore[index]
-                warehouse_count(warehouse, "gold.dim_customers"),
+                people,
+                warehouse_count(warehouse, "gold", "dim_customers"),
             )
         )
     return checks

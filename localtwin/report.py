@@ -3,11 +3,11 @@ content as one self-contained `report.html` (localtwin/report_page.py)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import matplotlib
 
 matplotlib.use("Agg")
@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt
 
 from localtwin.reconcile import Check, EntityCounts
 from localtwin.report_page import render_page
+from localtwin.warehouse import Warehouse
 
 CHARTS = {
     "orders_per_day.png": "Orders per day",
@@ -34,16 +35,17 @@ class QuarantinedRow:
     reason: str
 
 
-def draw_charts(warehouse: duckdb.DuckDBPyConnection, run_dir: Path) -> list[Path]:
-    daily = warehouse.execute("select sales_date, orders from gold.agg_daily_sales order by sales_date").fetchall()
-    categories = warehouse.execute(
+def draw_charts(warehouse: Warehouse, run_dir: Path) -> list[Path]:
+    gold = functools.partial(warehouse.table, "gold")
+    daily = warehouse.rows(f"select sales_date, orders from {gold('agg_daily_sales')} order by sales_date")
+    categories = warehouse.rows(
         "select coalesce(category_name_english, 'unknown') as category, sum(price) as revenue "
-        "from gold.fct_order_items group by 1 order by revenue desc limit 15"
-    ).fetchall()
-    states = warehouse.execute(
-        "select customer_state, late_rate from gold.agg_delivery_by_state "
+        f"from {gold('fct_order_items')} group by 1 order by revenue desc limit 15"
+    )
+    states = warehouse.rows(
+        f"select customer_state, late_rate from {gold('agg_delivery_by_state')} "
         "where late_rate is not null order by late_rate desc"
-    ).fetchall()
+    )
     paths = []
     for file_name, title in CHARTS.items():
         figure, axes = plt.subplots(figsize=(10, 4.5))
@@ -76,17 +78,18 @@ def write_report(
     dbt_outcome: str,
     dbt_warnings: list[str],
     charts: list[Path],
-    warehouse: Path,
+    warehouse: str,
     lineage: Path,
     sections: Sequence[str] = (),
 ) -> Path:
-    """`sections`: further Markdown lines, after the timings (e.g. follow mode's freshness)."""
+    """`warehouse`: where Gold is (`Warehouse.where`); `sections`: further Markdown lines, after the timings (e.g.
+    follow mode's freshness, the named queries on Athena's engine)."""
     lines = [
         "# Keystone Nexus local run",
         "",
         f"Data: {origin}.",
         "",
-        f"- Warehouse: `{warehouse}` (Gold marts as `gold.<name>`).",
+        f"- Warehouse: {warehouse}.",
         f"- Lineage and model docs: [{lineage.name}]({lineage.relative_to(run_dir)}) (dbt docs, opens offline).",
         f"- {_data_docs_line(run_dir)}",
         "",

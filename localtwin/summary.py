@@ -12,19 +12,20 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
+from localtwin.warehouse import Warehouse
 
 DECIMALS = 6
 _INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT")
 _FRACTIONAL_TYPES = ("FLOAT", "DOUBLE", "REAL", "DECIMAL")
 
 
-def gold_summary(warehouse: duckdb.DuckDBPyConnection, engine: str, schema: str = "gold") -> dict[str, object]:
-    columns = warehouse.execute(
+def gold_summary(warehouse: Warehouse) -> dict[str, object]:
+    schema = warehouse.schemas["gold"]
+    columns = warehouse.rows(
         "select table_name, column_name, data_type from information_schema.columns "
         "where table_schema = ? order by table_name, ordinal_position",
         [schema],
-    ).fetchall()
+    )
     numeric: dict[str, list[str]] = {}
     for table, column, data_type in columns:
         numeric.setdefault(table, [])
@@ -33,13 +34,12 @@ def gold_summary(warehouse: duckdb.DuckDBPyConnection, engine: str, schema: str 
     gold: dict[str, object] = {}
     for table, names in numeric.items():
         sums = ", ".join(f'sum("{name}")' for name in names)
-        row = warehouse.execute(f'select count(*){", " + sums if sums else ""} from "{schema}"."{table}"').fetchone()
-        assert row is not None
+        (row,) = warehouse.rows(f"select count(*){', ' + sums if sums else ''} from {warehouse.table('gold', table)}")
         gold[table] = {
             "rows": row[0],
             "sums": {name: _number(value) for name, value in zip(names, row[1:], strict=True)},
         }
-    return {"engine": engine, "gold": gold}
+    return {"engine": warehouse.engine, "gold": gold}
 
 
 def _number(value: object) -> int | float | None:

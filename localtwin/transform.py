@@ -1,4 +1,5 @@
-"""The transform stage of the local run: `dbt build` of the project on DuckDB, reading Bronze from S3."""
+"""The transform stage of the local run: `dbt build` of the project on DuckDB (reading Bronze from S3), or on
+Athena's engine, the twin's Trino (`TrinoTarget`: Bronze through the Catalog stack's Glue tables)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ import os
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar, Protocol
 
 from dbt_project.scripts.local_target import LocalTarget
 
@@ -19,6 +22,37 @@ EXTENSION_DIR = REPO_ROOT / ".cache" / "duckdb_extensions"
 
 class DbtFailed(RuntimeError):
     """dbt build ended with errors or failing tests; the message names them."""
+
+
+class DbtTarget(Protocol):
+    name: ClassVar[str]  # the output in dbt_project/profiles.yml
+    selector: ClassVar[str | None]  # what a full build selects there (dbt_project/selectors.yml); None: everything
+
+    def environment(self) -> dict[str, str]: ...
+
+
+@dataclass(frozen=True)
+class TrinoTarget:
+    """The `trino` output: the twin's Trino on `port`, Silver and Gold in the Catalog stack's Glue databases."""
+
+    name: ClassVar[str] = "trino"
+    selector: ClassVar[str | None] = "athena"
+    port: int
+    databases: Mapping[str, str]  # layer (bronze, silver, gold) -> Glue database
+
+    def environment(self) -> dict[str, str]:
+        layers = {f"KEYSTONE_{layer.upper()}_DATABASE": database for layer, database in self.databases.items()}
+        return {"KEYSTONE_DBT_TARGET": self.name, "KEYSTONE_TRINO_PORT": str(self.port), **layers}
+
+
+def duckdb_target(warehouse: Path, bronze_root: str, aws_environment: Mapping[str, str]) -> LocalTarget:
+    """The `local` output: the DuckDB file `warehouse`, Bronze under `bronze_root` on the twin's S3 server."""
+    return LocalTarget(
+        bronze_root=bronze_root,
+        duckdb_path=warehouse,
+        extension_dir=EXTENSION_DIR,
+        s3_endpoint=aws_environment.get("AWS_ENDPOINT_URL_S3"),
+    )
 
 
 @dataclass(frozen=True)
@@ -41,18 +75,19 @@ class DbtResult:
 
 
 def dbt_build(
-    run_dir: Path, warehouse: Path, bronze_root: str, aws_environment: dict[str, str], selector: str | None = None
+    run_dir: Path, target: DbtTarget, aws_environment: Mapping[str, str], selector: str | None = None
 ) -> DbtResult:
     """Build and test every model; warnings (known orphans) are reported, errors and failures raise.
 
-    `selector` (a name in dbt_project/selectors.yml) builds only its nodes, e.g. `micro_batch`.
+    `selector` (a name in dbt_project/selectors.yml) builds only its nodes, e.g. `micro_batch`; by default the
+    target's own (`DbtTarget.selector`).
     """
     target_path = run_dir / "dbt" / "target"
-    command = _dbt_command(run_dir, "build")
-    if selector:
-        command += ["--selector", selector]
+    command = _dbt_command(run_dir, target, "build")
+    if selector or target.selector:
+        command += ["--selector", selector or target.selector]
     log = run_dir / "dbt.log"
-    completed = _run(command, log, _dbt_environment(warehouse, bronze_root, aws_environment))
+    completed = _run(command, log, _dbt_environment(target, aws_environment))
     results = json.loads((target_path / "run_results.json").read_text()) if completed.returncode in (0, 1) else None
     if results is None:
         raise DbtFailed(f"dbt could not run (exit {completed.returncode}); see {log}:\n{_tail(log)}")
@@ -72,38 +107,32 @@ def dbt_build(
     return DbtResult(statuses, warnings, log)
 
 
-def dbt_docs(run_dir: Path, warehouse: Path, bronze_root: str, aws_environment: dict[str, str]) -> Path:
+def dbt_docs(run_dir: Path, target: DbtTarget, aws_environment: Mapping[str, str]) -> Path:
     """`dbt docs generate --static` of the built warehouse: one self-contained page (lineage, models, columns,
     tests) at `<run>/lineage.html`, readable offline."""
     log = run_dir / "dbt-docs.log"
-    command = [*_dbt_command(run_dir, "docs", "generate"), "--static"]
-    completed = _run(command, log, _dbt_environment(warehouse, bronze_root, aws_environment))
+    command = [*_dbt_command(run_dir, target, "docs", "generate"), "--static"]
+    completed = _run(command, log, _dbt_environment(target, aws_environment))
     page = run_dir / "dbt" / "target" / "static_index.html"
     if completed.returncode != 0 or not page.is_file():
         raise DbtFailed(f"dbt docs generate failed (exit {completed.returncode}); see {log}:\n{_tail(log)}")
     return page.replace(run_dir / "lineage.html")
 
 
-def _dbt_command(run_dir: Path, *verbs: str) -> list[str]:
+def _dbt_command(run_dir: Path, target: DbtTarget, *verbs: str) -> list[str]:
     return [
         str(Path(sys.executable).parent / "dbt"),
         *verbs,
         "--project-dir", str(DBT_PROJECT),
         "--profiles-dir", str(DBT_PROJECT),
-        "--target", "local",
+        "--target", target.name,
         "--target-path", str(run_dir / "dbt" / "target"),
         "--log-path", str(run_dir / "dbt" / "logs"),
     ]  # fmt: skip
 
 
-def _dbt_environment(warehouse: Path, bronze_root: str, aws_environment: dict[str, str]) -> dict[str, str]:
-    target = LocalTarget(
-        bronze_root=bronze_root,
-        duckdb_path=warehouse,
-        extension_dir=EXTENSION_DIR,
-        s3_endpoint=aws_environment.get("AWS_ENDPOINT_URL_S3"),
-    )
-    return os.environ | aws_environment | target.environment()
+def _dbt_environment(target: DbtTarget, aws_environment: Mapping[str, str]) -> dict[str, str]:
+    return {**os.environ, **aws_environment, **target.environment()}
 
 
 def _run(command: list[str], log: Path, env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:

@@ -13,6 +13,11 @@
     {{ return(mapping.get(glue_type, glue_type)) }}
 {%- endmacro %}
 
+{#- Athena's engine is Trino: the twin's trino target types like Athena. -#}
+{% macro trino__sql_type(glue_type) -%}
+    {{ return(athena__sql_type(glue_type)) }}
+{%- endmacro %}
+
 {% macro timestamp_type() -%}
     {{ return(sql_type('timestamp')) }}
 {%- endmacro %}

@@ -32,7 +32,7 @@ SOURCE_NAME = "olist_bronze"
 
 # Bronze is the `bronze` schema of the DuckDB file locally (views the on-run-start hook creates over the files),
 # and on Athena the Bronze Glue database the orchestration stack names (keystone.bronze_database).
-SCHEMA_EXPRESSION = "{{ env_var('KEYSTONE_BRONZE_DATABASE') if target.type == 'athena' else 'bronze' }}"
+SCHEMA_EXPRESSION = "{{ env_var('KEYSTONE_BRONZE_DATABASE') if target.type in ('athena', 'trino') else 'bronze' }}"
 
 # Freshness is measured on arrival in Bronze, never on Olist's own (historic) timestamps.
 STREAM_LOADED_AT = "cast(concat(dt, ' ', hour, ':00:00') as timestamp)"

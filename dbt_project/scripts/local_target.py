@@ -14,6 +14,7 @@ import argparse
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import duckdb
 import duckdb_extension_httpfs
@@ -49,6 +50,8 @@ def prepare_extension_directory(directory: Path) -> Path:
 class LocalTarget:
     """Where the local target reads Bronze and writes Silver/Gold."""
 
+    name: ClassVar[str] = "local"
+    selector: ClassVar[str | None] = None
     bronze_root: str  # a directory, or s3://<bucket> on the server at s3_endpoint
     duckdb_path: Path
     extension_dir: Path
@@ -57,7 +60,7 @@ class LocalTarget:
     def environment(self) -> dict[str, str]:
         """KEYSTONE_* variables for a dbt subprocess (add AWS_* credentials for the S3 server yourself)."""
         env = {
-            "KEYSTONE_DBT_TARGET": "local",
+            "KEYSTONE_DBT_TARGET": self.name,
             "KEYSTONE_BRONZE_ROOT": self.bronze_root,
             "KEYSTONE_DUCKDB_PATH": str(self.duckdb_path.resolve()),
             "KEYSTONE_DUCKDB_EXTENSION_DIR": str(prepare_extension_directory(self.extension_dir)),

@@ -27,6 +27,7 @@ from localtwin.engines.fetch import KAFKA_VERSION, java_binary, kafka_libs
 from localtwin.engines.kafka import ConnectWorker, JvmSettings, KafkaBroker
 from localtwin.engines.moto import MotoServer
 from localtwin.engines.s3 import LOCAL_CREDENTIALS, LOCAL_REGION, S3Server
+from localtwin.engines.trino import TrinoCatalog, TrinoServer
 
 _PORT_ATTEMPTS = 3
 T = TypeVar("T")
@@ -41,6 +42,7 @@ class EngineSettings:
     with_connect: bool = True
     with_s3: bool = True
     with_moto: bool = True
+    with_trino: bool = False  # Athena's engine, over moto's Glue and the S3 server (`start_trino` adds it later)
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ class LocalEngines:
         self.connect: ConnectWorker | None = None
         self.s3: S3Server | None = None
         self.moto: MotoServer | None = None
+        self.trino: TrinoServer | None = None
 
     @property
     def bootstrap_servers(self) -> str:
@@ -101,12 +104,17 @@ class LocalEngines:
 
     def s3_client(self):  # type: ignore[no-untyped-def]
         """A boto3 S3 client on the local S3 server."""
+        return self.client("s3")
+
+    def client(self, service: str):  # type: ignore[no-untyped-def]
+        """A boto3 client of `service` on the twin: S3 on the S3 server, any other on moto."""
         import boto3
 
         environment = self.aws_environment
+        endpoint = self.s3_endpoint if service == "s3" else self._require(self.moto, "AWS API server (moto)").endpoint
         return boto3.client(
-            "s3",
-            endpoint_url=self.s3_endpoint,
+            service,
+            endpoint_url=endpoint,
             region_name=LOCAL_REGION,
             aws_access_key_id=environment["AWS_ACCESS_KEY_ID"],
             aws_secret_access_key=environment["AWS_SECRET_ACCESS_KEY"],
@@ -130,7 +138,7 @@ class LocalEngines:
 
     def stop(self) -> None:
         """Stop every engine that was started (Connect first, it depends on the broker); never raises early."""
-        for engine in (self.connect, self.broker, self.s3, self.moto):
+        for engine in (self.trino, self.connect, self.broker, self.s3, self.moto):
             if engine is not None:
                 engine.stop()
         if self._own_work_dir:
@@ -151,6 +159,17 @@ class LocalEngines:
         connect = self._require(self.connect, "Connect worker")
         connect.put_connector(name, config)
         connect.wait_running(name)
+
+    def start_trino(self) -> TrinoServer:
+        """Trino on the twin's Glue (moto) and S3 server, started once and stopped with the other engines."""
+        if self.trino is None:
+            endpoints = self.aws_endpoints
+            if endpoints.other is None:
+                raise RuntimeError("Trino reads the Glue catalog: start LocalEngines with moto (with_moto=True)")
+            self.trino = _start_together(
+                [lambda: TrinoServer(self.work_dir / "trino", TrinoCatalog(endpoints.s3, endpoints.other))]
+            )[0]  # type: ignore[assignment]
+        return self.trino
 
     def restart_broker(self, hard: bool = True) -> None:
         """Kill (or stop) the broker and start it again with its data: a crash and recovery."""
@@ -208,6 +227,8 @@ class LocalEngines:
                 ]
             )
             self.connect = connect[0]  # type: ignore[assignment]
+        if self.settings.with_trino:
+            self.start_trino()
 
     @staticmethod
     def _require(engine: T | None, what: str) -> T:

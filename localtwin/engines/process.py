@@ -134,10 +134,10 @@ class LoopbackHttpServer:
     """A server child process on a free loopback port, ready when `answers()` says so."""
 
     def __init__(self, name: str, command_for_port: Callable[[int], Sequence[str]], log_path: Path,
-                 startup_timeout_s: float) -> None:  # fmt: skip
+                 startup_timeout_s: float, env: Mapping[str, str] | None = None) -> None:  # fmt: skip
         self.port = free_port()
         self.startup_timeout_s = startup_timeout_s
-        self.process = ManagedProcess(name, command_for_port(self.port), log_path)
+        self.process = ManagedProcess(name, command_for_port(self.port), log_path, env)
 
     @property
     def endpoint(self) -> str:

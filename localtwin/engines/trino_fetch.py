@@ -1,12 +1,14 @@
 """Fetch the Trino server tar.gz from Maven Central through ~/.m2 and unpack it once into `.cache/`.
 
 A marker holding the version makes later calls reuse the directory; the unpack goes to a temporary directory
-first, so an interrupted fetch leaves nothing half-done behind.
+first, so an interrupted fetch leaves nothing half-done behind. Python unpacks it, not Maven: the archive's
+plugins hard-link their jars to lib/, and `dependency:unpack` writes those links as empty files.
 """
 
 from __future__ import annotations
 
 import shutil
+import tarfile
 import tempfile
 from pathlib import Path
 
@@ -31,12 +33,16 @@ def trino_home(version: str = TRINO_VERSION, cache_dir: Path = DEFAULT_CACHE) ->
         run_maven(
             TRINO_POM,
             [
-                "dependency:unpack", f"-Dartifact=io.trino:trino-server:{version}:tar.gz",
+                "dependency:copy", f"-Dartifact=io.trino:trino-server:{version}:tar.gz",
                 f"-DoutputDirectory={staging}",
             ],
             f"fetch Trino {version} from Maven Central (check that the version exists and Maven Central is reachable)",
             FetchError,
         )  # fmt: skip
+        archive = staging / f"trino-server-{version}.tar.gz"
+        with tarfile.open(archive) as tar:
+            tar.extractall(staging, filter="data")
+        archive.unlink()
         unpacked = staging / f"trino-server-{version}"
         if not (unpacked / "bin" / "launcher").is_file():
             raise FetchError(f"the Trino {version} tar.gz did not unpack to {unpacked.name}/bin/launcher")
