@@ -84,6 +84,7 @@ class RunResult:
     quarantined: list[QuarantinedRow] = field(default_factory=list)
     freshness: Freshness | None = None
     warehouse_where: str = ""  # how to reach Gold (`Warehouse.where`)
+    named_queries: list[QueryResult] = field(default_factory=list)  # on Trino (engine trino) only
 
     @property
     def ok(self) -> bool:
@@ -234,7 +235,7 @@ def _stages(engines: LocalEngines, settings: RunSettings, sources: SourceFiles, 
         )
     return RunResult(
         settings.run_dir, report, settings.warehouse, entities, checks, clock.timings, quarantined, freshness,
-        warehouse.where,
+        warehouse.where, named_queries,
     )  # fmt: skip
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from contracts import TABLES
 from datagen.generator import GeneratorConfig, generate
+from dbt_project.scripts.named_queries import ANALYSES_DIR
 from localtwin.pipeline import RunSettings, run
 from localtwin.reconcile import GOLD_MODELS
 from localtwin.report import CHARTS
@@ -66,6 +67,43 @@ def two_runs(sample_with_broken_rows, tmp_path_factory):
         run_dir = tmp_path_factory.mktemp(name)
         results.append(run(RunSettings(run_dir, run_dir / "warehouse.duckdb", data_dir=sample_with_broken_rows)))
     return results
+
+
+@pytest.fixture(scope="module")
+def trino_run(sample_with_broken_rows, tmp_path_factory):
+    """The same data with Silver and Gold built on Athena's engine (Trino over the Catalog stack's Glue tables)."""
+    run_dir = tmp_path_factory.mktemp("trino")
+    return run(RunSettings(run_dir, run_dir / "warehouse.duckdb", data_dir=sample_with_broken_rows, engine="trino"))
+
+
+def test_gold_is_the_same_on_duckdb_and_on_athenas_engine(two_runs, trino_run):
+    duckdb_gold = json.loads((two_runs[0].run_dir / "summary.json").read_text())
+    trino_gold = json.loads((trino_run.run_dir / "summary.json").read_text())
+    assert (duckdb_gold["engine"], trino_gold["engine"]) == ("duckdb", "trino")
+    assert trino_gold["gold"].keys() == duckdb_gold["gold"].keys()
+    differences = [
+        f"{table}.{column}: duckdb {figures.get(column)} trino {trino_gold['gold'][table]['sums'].get(column)}"
+        for table, table_figures in duckdb_gold["gold"].items()
+        for figures in [{"rows": table_figures["rows"], **table_figures["sums"]}]
+        for column in figures
+        if figures[column]
+        != {"rows": trino_gold["gold"][table]["rows"], **trino_gold["gold"][table]["sums"]}.get(column)
+    ]
+    assert differences == []
+    assert trino_run.ok, [check for check in trino_run.checks if not check.ok]
+
+
+def test_the_catalog_stacks_named_queries_run_on_athenas_engine(trino_run):
+    names = {result.name for result in trino_run.named_queries}
+    assert names == {path.stem for path in ANALYSES_DIR.glob("*.sql")}
+    assert all(result.rows for result in trino_run.named_queries)
+    report = (trino_run.run_dir / "report.md").read_text()
+    assert all(f"**{name}**" in report for name in names)
+    late = next(result for result in trino_run.named_queries if result.name == "late_deliveries_by_state")
+    for row in late.rows:
+        figures = dict(zip(late.columns, row, strict=True))
+        # A rate is late/delivered to 4 places; Trino keeps a decimal's scale in avg(), so avg(1.0 ...) rounds to 1.
+        assert float(figures["late_rate"]) == round(figures["late_orders"] / figures["delivered_orders"], 4), figures
 
 
 def test_the_real_sample_reconciles_from_source_to_gold(two_runs, olist_sample_dir):

@@ -22,9 +22,10 @@
     {{ return(sql_type('timestamp')) }}
 {%- endmacro %}
 
-{#- Whole days from `start` to `end` (floor), the same on both engines; date_diff('day') is not. -#}
+{#- Whole days from `start` to `end` (floor), the same on both engines; date_diff('day') is not. A double quotient:
+    on Trino (Athena) bigint / 86400.0 is a decimal rounded to one place, so 3.96 days became 4.0 and floor() 4. -#}
 {% macro days_between(start, end) -%}
-    cast(floor(date_diff('second', {{ start }}, {{ end }}) / 86400.0) as integer)
+    cast(floor(cast(date_diff('second', {{ start }}, {{ end }}) as double) / 86400) as integer)
 {%- endmacro %}
 
 {#- numerator / denominator as decimal(12,4), null when the denominator is 0. Both are exact integer sums, so the
