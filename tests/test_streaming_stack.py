@@ -2,6 +2,7 @@
 
 import base64
 import json
+import uuid
 
 import pytest
 from moto.iam.access_control import IAMPolicy, PermissionResult
@@ -127,7 +128,8 @@ def test_sink_keys_resolve_under_the_synthesized_projection_template(feature_env
         )
         template = glue["Parameters"]["storage.location.template"]
         bucket = feature_env.environment.bucket_name("bronze")
-        key = f"{layout.streaming_table_prefix(table.topic)}dt=2026-11-25/hour=07/{table.topic}-0-{0:020d}.jsonl.gz"
+        name = layout.streaming_object_name(str(table.topic), 0, 0, uuid.uuid4().hex)
+        key = f"{layout.streaming_table_prefix(table.topic)}dt=2026-11-25/hour=07/{name}"
         resolved = resolve_key(f"s3://{bucket}/{key}", template, glue["Parameters"])
         assert resolved.partition_values == {"dt": "2026-11-25", "hour": "07"}
 
