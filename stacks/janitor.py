@@ -95,7 +95,7 @@ class JanitorStack(cdk.Stack):
             environment={
                 "CLOUDFORMATION_ROLE_ARN": deploy_role_arn,
                 "SWEEP_LOOKBACK_DAYS": str(sweep_lookback_days),
-                # What a pause removes (branches deployed with on_expiry=pause), in the order the janitor derives.
+                # What a pause removes (branches deployed with on_expiry=pause); ordered by imports, as a teardown.
                 "COMPUTE_COMPONENTS": ",".join(COMPUTE_COMPONENTS),
             },
         )
