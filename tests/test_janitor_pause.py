@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 
 from contracts import STREAMED_TABLES
+from environments import resolve_environment
 from lambdas.janitor import drain
 from lambdas.janitor.records import EnvironmentRecord, StackRecord, Verdict
 from lambdas.janitor.teardown import Clients, Janitor, Settings
@@ -27,7 +28,9 @@ CLUSTER = f"keystone-{SLUG}-kafka"
 GROUP = f"connect-keystone-{SLUG}-bronze-sink"
 
 
-def _deploy_pausing(world: World, *, expires_at: str = JUST_EXPIRED, destroy_at: str | None = DESTROY_LATER) -> None:
+def _deploy_pausing(
+    world: World, *, expires_at: str = JUST_EXPIRED, destroy_at: str | None = DESTROY_LATER, sink_outputs: bool = True
+) -> None:
     """An environment whose stacks ask to be paused: the janitor tests' miniature plus Streaming (the sink's outputs,
     an import from Network) and Monitoring (an import from Streaming)."""
     tags = [*_tags(SLUG, "ephemeral", expires_at), {"Key": "keystone:on-expiry", "Value": "pause"}]
@@ -60,6 +63,9 @@ def _deploy_pausing(world: World, *, expires_at: str = JUST_EXPIRED, destroy_at:
             }
         },
     }
+    if not sink_outputs:  # a Streaming stack from before it named them
+        for output in (drain.OUTPUT_CLUSTER, drain.OUTPUT_CONSUMER_GROUP, drain.OUTPUT_TOPICS):
+            del templates["Streaming"]["Outputs"][output]
     for component, template in templates.items():
         world.cloudformation.create_stack(
             StackName=f"Keystone-{SLUG}-{component}", TemplateBody=json.dumps(template), Tags=tags
@@ -141,6 +147,17 @@ def test_a_pause_waits_while_the_sink_is_not_known_to_have_drained(world, lag, t
     assert any(reason in line for line in report.waiting_for_drain[SLUG]), report.waiting_for_drain
 
 
+def test_a_pause_waits_where_no_stack_names_the_sink(world):
+    _deploy_pausing(world, sink_outputs=False)
+    _publish_lag(world, {1: 0.0})
+
+    report = _run(world)
+
+    assert world.delete_order == []
+    (reason,) = report.waiting_for_drain[SLUG]
+    assert reason.startswith(f"no stack of {SLUG} names its sink's consumer lag")
+
+
 def test_a_pause_that_waits_past_its_bound_is_reported_and_still_deletes_nothing(world):
     _deploy_pausing(world, expires_at=PAST)
     _publish_lag(world, {1: 3.0})
@@ -195,3 +212,15 @@ def test_the_verdict_of_an_expired_environment_that_may_ask_for_a_pause(tags, ve
 def test_a_stack_that_names_only_part_of_the_sink_is_an_error():
     with pytest.raises(drain.SinkOutputsIncomplete, match=r"not \['SinkConsumerGroup', 'SinkTopics'\]"):
         drain.SinkLag.from_outputs("Keystone-x-Streaming", {drain.OUTPUT_CLUSTER: CLUSTER})
+
+
+def test_the_tags_a_branch_asking_for_a_pause_deploys_with_are_the_ones_the_janitor_reads():
+    environment = resolve_environment("feature/pause-me", now=NOW, on_expiry="pause")
+    stack = StackRecord(environment.stack_name("Streaming"), "id", "CREATE_COMPLETE", environment.tags)
+    record = EnvironmentRecord(environment.slug, (stack,))
+    assert stack.is_component(environment.slug, "Streaming") and not stack.is_component(environment.slug, "Storage")
+    assert environment.expires_at is not None and environment.destroy_at is not None
+    assert record.verdict(environment.expires_at - timedelta(hours=1)) is Verdict.LIVE
+    assert record.verdict(environment.expires_at) is Verdict.PAUSE
+    assert record.verdict(environment.destroy_at - timedelta(hours=1)) is Verdict.PAUSE
+    assert record.verdict(environment.destroy_at) is Verdict.EXPIRED

@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from lambdas.janitor import leftovers
-from lambdas.janitor.drain import SinkLag, undrained
+from lambdas.janitor import drain, leftovers
 from lambdas.janitor.inventory import keystone_stacks, physical_resources, stack_dependencies
 from lambdas.janitor.logs import logger
 from lambdas.janitor.order import deletion_waves
@@ -103,14 +102,16 @@ class Janitor:
             return False
         compute = [
             stack
-            for stack in environment.live_stacks
+            for stack in environment.stacks
             if any(stack.is_component(slug, component) for component in self._settings.compute_components)
         ]
-        if not compute:
+        live_compute = [stack for stack in compute if not stack.deleted]
+        if not live_compute:
             report.kept[slug] = "paused"
             return False
+        begun = any(stack.deleted or stack.deleting for stack in compute)
         try:
-            reasons = self._sink_not_drained(environment, now)
+            reasons = [] if begun else self._sink_not_drained(environment, now)
         except Exception as error:  # reported and retried next run; other environments go on
             report.errors.append(f"{slug}: cannot read the sink's consumer lag: {error}")
             logger.error("sink_lag_unreadable", env=slug, error=str(error))
@@ -126,16 +127,26 @@ class Janitor:
                 )
             logger.info("waiting_for_sink_drain", env=slug, reasons=reasons)
             return False
-        return self._advance_teardown(environment, compute, report)
+        return self._advance_teardown(environment, live_compute, report)
 
     def _sink_not_drained(self, environment: EnvironmentRecord, now: datetime) -> list[str]:
-        """Why the sink of the environment may still hold events Bronze lacks; empty once its stack is going."""
-        reasons = []
-        for stack in environment.live_stacks:
-            sink = SinkLag.from_outputs(stack.name, stack.outputs)
-            if sink is not None and not stack.deleting:
-                reasons += undrained(self._clients.cloudwatch, sink, now, self._settings.sink_lag_freshness)
-        return reasons
+        """Why the environment's sink may still hold events Bronze lacks (asked before its pause begins)."""
+        sinks = [
+            sink
+            for stack in environment.live_stacks
+            if (sink := drain.SinkLag.from_outputs(stack.name, stack.outputs)) is not None
+        ]
+        if not sinks:
+            return [
+                f"no stack of {environment.slug} names its sink's consumer lag (outputs {drain.OUTPUT_CLUSTER}, "
+                f"{drain.OUTPUT_CONSUMER_GROUP}, {drain.OUTPUT_TOPICS}), so whether it drained cannot be known: "
+                "deploy the branch again"
+            ]
+        return [
+            reason
+            for sink in sinks
+            for reason in drain.undrained(self._clients.cloudwatch, sink, now, self._settings.sink_lag_freshness)
+        ]
 
     def _advance_teardown(self, environment: EnvironmentRecord, stacks: list[StackRecord], report: Report) -> bool:
         """Delete the next wave of `stacks` (those nothing left in `stacks` imports from)."""
