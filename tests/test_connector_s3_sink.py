@@ -24,6 +24,7 @@ from connector.s3_sink import (
 )
 from contracts import STREAMED_TABLES, layout
 from localtwin.engines import LocalEngines
+from localtwin.engines.kafka import ConnectError
 from producers.kafka_config import KafkaConnection
 from producers.replay import replay
 from producers.topics import TopicSpec, ensure_topics, olist_topics
@@ -255,3 +256,17 @@ def _wait_for_event_ids(s3, bucket: str, event_ids: set[str], timeout_s: float =
                 f"the connector wrote {sorted(seen & event_ids)} of {sorted(event_ids)} in {timeout_s} s"
             )
         time.sleep(1.0)
+
+
+@pytest.mark.slow
+def test_the_plugin_refuses_a_key_template_that_could_write_a_key_twice(local_engines: LocalEngines) -> None:
+    connect = local_engines.connect
+    assert connect is not None
+    config = connector_config(S3SinkSettings((TOPIC,), "bronze", "us-east-1", endpoint_url=local_engines.s3_endpoint))
+    config["s3.key.template"] = key_template().replace("-{object_id}", "")
+    name = f"s3-sink-no-object-id-{uuid.uuid4().hex[:8]}"
+    try:
+        with pytest.raises(ConnectError, match=r"must contain \{object_id\} so that keys never collide"):
+            connect.put_connector(name, config)
+    finally:
+        connect.delete_connector(name)
