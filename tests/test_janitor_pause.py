@@ -12,6 +12,7 @@ import pytest
 from contracts import STREAMED_TABLES
 from environments import resolve_environment
 from lambdas.janitor import drain
+from lambdas.janitor.handler import settings_from_environment
 from lambdas.janitor.records import EnvironmentRecord, StackRecord, Verdict
 from lambdas.janitor.teardown import Clients, Janitor, Settings
 from stacks.lakehouse import COMPUTE_COMPONENTS
@@ -224,3 +225,9 @@ def test_the_tags_a_branch_asking_for_a_pause_deploys_with_are_the_ones_the_jani
     assert record.verdict(environment.expires_at) is Verdict.PAUSE
     assert record.verdict(environment.destroy_at - timedelta(hours=1)) is Verdict.PAUSE
     assert record.verdict(environment.destroy_at) is Verdict.EXPIRED
+
+
+def test_the_compute_components_the_janitor_stack_hands_over_are_the_ones_it_pauses():
+    environ = {"COMPUTE_COMPONENTS": ",".join(COMPUTE_COMPONENTS)}  # as stacks/janitor.py sets it
+    assert settings_from_environment(environ).compute_components == COMPUTE_COMPONENTS
+    assert settings_from_environment({}).compute_components == ()
