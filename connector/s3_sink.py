@@ -2,9 +2,11 @@
 
 The plugin (connector/plugin, built by `connector.build`) writes each record value unchanged as one line of a
 gzip JSON-lines object. Object keys follow `contracts.layout`:
-`streaming/<topic>/dt=YYYY-MM-DD/hour=HH/<topic>-<partition>-<start offset, 20 digits>.jsonl.gz`, where dt and
-hour are the UTC time the object was written. `resolve_key` maps such a key back to its partition values under
-a Glue `storage.location.template`, the parity check between what the sink writes and what the tables read.
+`streaming/<topic>/dt=YYYY-MM-DD/hour=HH/<topic>-<partition>-<start offset, 20 digits>-<object id>.jsonl.gz`, where
+dt and hour are the UTC time the object was written and the object id is random per object, so that no later
+lifetime of a topic (offsets from 0 again) overwrites an earlier one's objects. `resolve_key` maps such a key back
+to its partition values under a Glue `storage.location.template`, the parity check between what the sink writes
+and what the tables read.
 """
 
 from __future__ import annotations
@@ -17,12 +19,6 @@ from contracts import layout
 
 CONNECTOR_CLASS = "keystone.nexus.connect.s3.S3SinkConnector"
 BYTE_ARRAY_CONVERTER = "org.apache.kafka.connect.converters.ByteArrayConverter"
-OBJECT_SUFFIX = layout.STREAMING_OBJECT_SUFFIX
-# The file name part of every key; {start_offset} is zero-padded to 20 digits by the plugin.
-OBJECT_NAME_TEMPLATE = "{topic}-{partition}-{start_offset}" + OBJECT_SUFFIX
-_OBJECT_NAME_RE = re.compile(
-    r"^(?P<topic>[^/]+)-(?P<partition>\d+)-(?P<start_offset>\d{20})" + re.escape(OBJECT_SUFFIX) + "$"
-)
 _PROJECTION_VARIABLE_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -54,7 +50,7 @@ def key_template() -> str:
     """The plugin's `s3.key.template`: the Bronze streaming layout of `contracts.layout`, each partition key's value
     the write time in its pattern (`{written:<pattern>}`)."""
     partitions = "".join(f"{key.name}={{written:{key.pattern}}}/" for key in layout.STREAMING_PARTITIONS)
-    return layout.streaming_table_prefix("{topic}") + partitions + OBJECT_NAME_TEMPLATE
+    return layout.streaming_table_prefix("{topic}") + partitions + layout.STREAMING_OBJECT_NAME_TEMPLATE
 
 
 def connector_config(settings: S3SinkSettings) -> dict[str, str]:
@@ -105,6 +101,7 @@ class ResolvedKey:
     topic: str
     kafka_partition: int
     start_offset: int
+    object_id: str
 
 
 class KeyOutsideLayout(ValueError):
@@ -116,8 +113,8 @@ def resolve_key(key: str, storage_location_template: str, projection: dict[str, 
 
     The template may be a full `s3://bucket/...` URL (as in the Glue table) or the key part only (as from
     `contracts.layout`). The object must sit directly under the resolved location and be named by the sink's
-    `OBJECT_NAME_TEMPLATE`. When `projection` (the table's `projection.*` parameters) is given, each value must
-    also be one the projection enumerates. Raises `KeyOutsideLayout` naming what does not match.
+    `layout.STREAMING_OBJECT_NAME_TEMPLATE`. When `projection` (the table's `projection.*` parameters) is given,
+    each value must also be one the projection enumerates. Raises `KeyOutsideLayout` naming what does not match.
     """
     template_key = _key_part(storage_location_template)
     object_key = _key_part(key) if key.startswith("s3://") else key
@@ -131,11 +128,11 @@ def resolve_key(key: str, storage_location_template: str, projection: dict[str, 
         raise KeyOutsideLayout(f"{key}: does not match the storage location template {storage_location_template!r}")
     values = match.groupdict()
     file_name = object_key[match.end() :]
-    name = _OBJECT_NAME_RE.match(file_name)
+    name = layout.STREAMING_OBJECT_NAME_RE.match(file_name)
     if name is None:
         raise KeyOutsideLayout(
-            f"{key}: object name {file_name!r} is not <topic>-<partition>-<20-digit start offset>{OBJECT_SUFFIX} "
-            f"directly under the partition location"
+            f"{key}: object name {file_name!r} is not {layout.STREAMING_OBJECT_NAME_TEMPLATE} (fields "
+            f"{dict(layout.STREAMING_OBJECT_NAME_FIELDS)}) directly under the partition location"
         )
     if projection is not None:
         for variable, value in values.items():
@@ -146,6 +143,7 @@ def resolve_key(key: str, storage_location_template: str, projection: dict[str, 
         topic=name.group("topic"),
         kafka_partition=int(name.group("partition")),
         start_offset=int(name.group("start_offset")),
+        object_id=name.group("object_id"),
     )
 
 

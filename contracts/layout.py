@@ -2,8 +2,8 @@
 
 Bronze holds two kinds of data side by side:
 
-- `streaming/<topic>/dt=YYYY-MM-DD/hour=HH/...` JSON lines (gzip) written by the S3 sink connector,
-  one event envelope per line, partitioned by the hour the connector wrote them (UTC);
+- `streaming/<topic>/dt=YYYY-MM-DD/hour=HH/<topic>-<partition>-<start offset>-<object id>.jsonl.gz` JSON lines (gzip)
+  written by the S3 sink connector, one event envelope per line, partitioned by the hour the connector wrote them (UTC);
 - `batch/<table>/ingest_date=YYYY-MM-DD/<source-sha256>.parquet` typed Parquet written by the batch
   ingestion, with `quarantine/<table>/...` and `manifests/<table>/...` beside it.
 
@@ -13,6 +13,7 @@ producer to replay into Kafka under `replay/` (never batch-ingested).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +26,27 @@ REPLAY_PREFIX = "replay"
 # How Bronze data objects end: the S3 sink's gzipped JSON lines, the batch ingestion's Parquet.
 STREAMING_OBJECT_SUFFIX = ".jsonl.gz"
 BATCH_OBJECT_SUFFIX = ".parquet"
+
+# The fields of a streamed object's name, in order, each with the text it takes. Offsets tell where in a topic an
+# object starts, not in which lifetime of the topic: they start at 0 again whenever the topic is created anew (the new
+# cluster of `make resume`, a destroy and deploy that kept the bucket, a replaced topic) while Bronze keeps what the
+# earlier lifetimes wrote. So the sink draws a random id for every object: no later object can take an earlier one's
+# key (in the same hour) and hide its events from readers, who see only an object's latest version.
+STREAMING_OBJECT_NAME_FIELDS: Mapping[str, str] = {
+    "topic": r"[^/]+",
+    "partition": r"\d+",
+    "start_offset": r"\d{20}",  # zero-padded, so names sort by offset within a lifetime
+    "object_id": r"[0-9a-f]{32}",  # a random (version 4) UUID as hex
+}
+STREAMING_OBJECT_NAME_TEMPLATE = "-".join(f"{{{name}}}" for name in STREAMING_OBJECT_NAME_FIELDS) + (
+    STREAMING_OBJECT_SUFFIX
+)
+STREAMING_OBJECT_NAME_RE = re.compile(
+    "^"
+    + "-".join(f"(?P<{name}>{text})" for name, text in STREAMING_OBJECT_NAME_FIELDS.items())
+    + re.escape(STREAMING_OBJECT_SUFFIX)
+    + "$"
+)
 
 # The first day partition projection enumerates: the day of this repository's first commit, before which no
 # environment can have written Bronze (partitions are by arrival, not by the orders' dates). An unfiltered query then
@@ -81,6 +103,16 @@ LINEAGE_COLUMNS = ("_source_key", "_source_row", "_ingested_at")
 
 def streaming_table_prefix(topic: str) -> str:
     return f"{STREAMING_PREFIX}/{topic}/"
+
+
+def streaming_object_name(topic: str, partition: int, start_offset: int, object_id: str) -> str:
+    """The name the sink gives an object (what the plugin renders from `STREAMING_OBJECT_NAME_TEMPLATE`)."""
+    name = STREAMING_OBJECT_NAME_TEMPLATE.format(
+        topic=topic, partition=partition, start_offset=f"{start_offset:020d}", object_id=object_id
+    )
+    if STREAMING_OBJECT_NAME_RE.match(name) is None:
+        raise ValueError(f"{name!r} is not a streamed object name: fields {dict(STREAMING_OBJECT_NAME_FIELDS)}")
+    return name
 
 
 def partition_path(partitions: tuple[PartitionKey, ...], written_at: datetime) -> str:

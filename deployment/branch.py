@@ -16,6 +16,8 @@ from environments.model import EnvironmentError as UnusableEnvironment
 BRANCH_VARIABLE = "BRANCH"
 # Who the alert topic e-mails: `make deploy KEYSTONE_ALERT_EMAIL=<address>`, in CI the GitHub environment's variable.
 ALERT_EMAIL_VARIABLE = "KEYSTONE_ALERT_EMAIL"
+# What the janitor does at expiry: `make deploy BRANCH=<name> KEYSTONE_ON_EXPIRY=pause` (default destroy).
+ON_EXPIRY_VARIABLE = "KEYSTONE_ON_EXPIRY"
 USAGE_ERROR = 2
 
 
@@ -29,8 +31,12 @@ def alert_email_from_environment(environ: Mapping[str, str] = os.environ) -> str
 
 
 def deploy_context(environ: Mapping[str, str] = os.environ) -> dict[str, str]:
-    """The CDK context the environment variables give: `branch` and `alert_email`, each only where set."""
-    given = {"branch": branch_from_environment(environ), "alert_email": alert_email_from_environment(environ)}
+    """The CDK context the environment variables give: `branch`, `alert_email`, `on_expiry`, each only where set."""
+    given = {
+        "branch": branch_from_environment(environ),
+        "alert_email": alert_email_from_environment(environ),
+        "on_expiry": environ.get(ON_EXPIRY_VARIABLE) or None,
+    }
     return {key: value for key, value in given.items() if value}
 
 

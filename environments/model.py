@@ -7,6 +7,7 @@ import re
 import subprocess
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Literal, get_args
 
 from environments.profiles import Profile, profile_for_branch
 from environments.slug import InvalidBranchName, slug_for_branch
@@ -17,6 +18,13 @@ DEFAULT_REGION = "us-east-1"
 OFFLINE_ACCOUNT = "111111111111"
 # What SNS accepts as an e-mail endpoint, roughly: one @, no spaces, a dot in the domain.
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+# What the janitor does when an ephemeral environment expires: remove it, or first pause it (drop the compute stacks,
+# keep data, catalog and ingestion) and remove the rest after the profile's `paused_time_to_live`.
+OnExpiry = Literal["destroy", "pause"]
+ON_EXPIRY_CHOICES: tuple[str, ...] = get_args(OnExpiry)
+EXPIRY_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
 class EnvironmentError(RuntimeError):
@@ -34,6 +42,15 @@ class Environment:
     expires_at: datetime | None
     # Who the alert topic e-mails (one subscription); None leaves the topic without subscribers.
     alert_email: str | None
+    on_expiry: OnExpiry = "destroy"
+
+    @property
+    def destroy_at(self) -> datetime | None:
+        """When the janitor removes what is left: at the expiry, or after the paused time to live."""
+        if self.expires_at is None or self.on_expiry == "destroy":
+            return self.expires_at
+        assert self.profile.paused_time_to_live is not None  # resolve_environment refuses pause without one
+        return self.expires_at + self.profile.paused_time_to_live
 
     def stack_name(self, component: str) -> str:
         return f"Keystone-{self.slug}-{component}"
@@ -58,7 +75,10 @@ class Environment:
             f"{PROJECT}:profile": self.profile.name,
         }
         if self.expires_at is not None:
-            tags[f"{PROJECT}:expires-at"] = self.expires_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+            tags[f"{PROJECT}:expires-at"] = self.expires_at.strftime(EXPIRY_FORMAT)
+        if self.on_expiry == "pause" and self.destroy_at is not None:
+            tags[f"{PROJECT}:on-expiry"] = self.on_expiry
+            tags[f"{PROJECT}:destroy-at"] = self.destroy_at.strftime(EXPIRY_FORMAT)
         return tags
 
 
@@ -85,6 +105,7 @@ def resolve_environment(
     region: str | None = None,
     now: datetime | None = None,
     alert_email: str | None = None,
+    on_expiry: str | None = None,
 ) -> Environment:
     """The environment of `branch`, else of the current git branch.
 
@@ -104,6 +125,13 @@ def resolve_environment(
     if alert_email is not None and not _EMAIL.fullmatch(alert_email):
         raise EnvironmentError(f"alert_email {alert_email!r} is not an e-mail address (name@domain)")
     profile = profile_for_branch(branch)
+    on_expiry = on_expiry or "destroy"
+    if on_expiry not in ON_EXPIRY_CHOICES:
+        raise EnvironmentError(f"on_expiry {on_expiry!r}: expected one of {', '.join(ON_EXPIRY_CHOICES)}")
+    if on_expiry == "pause" and profile.paused_time_to_live is None:
+        raise EnvironmentError(
+            f"on_expiry 'pause': branch {branch!r} gets the {profile.name} profile, which never expires"
+        )
     created = (now or datetime.now(UTC)).replace(minute=0, second=0, microsecond=0)
     expires_at = created + profile.time_to_live if profile.time_to_live else None
     return Environment(
@@ -114,4 +142,5 @@ def resolve_environment(
         region=region or DEFAULT_REGION,
         expires_at=expires_at,
         alert_email=alert_email,
+        on_expiry=on_expiry,  # type: ignore[arg-type]  # checked against ON_EXPIRY_CHOICES above
     )

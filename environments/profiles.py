@@ -64,6 +64,9 @@ class Profile:
     query_results_expire_after_days: int
     # How long an ephemeral environment may live before the janitor removes it.
     time_to_live: timedelta | None
+    # For a branch deployed with `on_expiry=pause`: how long the janitor keeps it paused (data, catalog and
+    # ingestion; the compute stacks gone) after its expiry before it removes the rest.
+    paused_time_to_live: timedelta | None
 
 
 _GIB = 1024**3
@@ -90,6 +93,7 @@ PERSISTENT = Profile(
     bronze_archive_after_days=180,
     query_results_expire_after_days=30,
     time_to_live=None,
+    paused_time_to_live=None,
 )
 
 EPHEMERAL = Profile(
@@ -112,6 +116,7 @@ EPHEMERAL = Profile(
     bronze_archive_after_days=None,
     query_results_expire_after_days=3,
     time_to_live=timedelta(days=3),
+    paused_time_to_live=timedelta(days=7),
 )
 
 # Branches that get the persistent profile; every other branch is ephemeral.

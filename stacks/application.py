@@ -19,7 +19,9 @@ def create_app(
     """The app for the branch in `context` (or `-c branch=`, or git), with cdk-nag in its synth path.
 
     Optional context: `account`, `region` (else CDK_DEFAULT_ACCOUNT/REGION), `alert_email` (app.py passes
-    KEYSTONE_ALERT_EMAIL as it; `-c alert_email=` wins), `paused` ("true": the paused environment, `make pause`).
+    KEYSTONE_ALERT_EMAIL as it; `-c alert_email=` wins), `on_expiry` ("pause": the janitor pauses the environment at
+    its expiry and removes the rest later; app.py passes KEYSTONE_ON_EXPIRY as it), `paused` ("true": the paused
+    environment, `make pause`).
     """
     app = cdk.App(context=offline_context() | (context or {}), outdir=outdir)
     environment = resolve_environment(
@@ -28,6 +30,7 @@ def create_app(
         region=app.node.try_get_context("region") or os.environ.get("CDK_DEFAULT_REGION"),
         now=now,
         alert_email=app.node.try_get_context("alert_email") or None,
+        on_expiry=app.node.try_get_context("on_expiry") or None,
     )
     paused = str(app.node.try_get_context("paused") or "false").lower()
     if paused not in ("true", "false"):

@@ -20,6 +20,7 @@ from environments.model import DEFAULT_REGION, OFFLINE_ACCOUNT
 from stacks.compliance import acknowledge_wildcards, add_compliance_checks
 from stacks.constructs.failure_queue import FailureQueue
 from stacks.constructs.python_lambda import LOGGING_REQUIREMENTS, DependencyLayer, LambdaPlatform
+from stacks.lakehouse import COMPUTE_COMPONENTS
 from stacks.synth_context import REPO_ROOT, offline_context
 
 STACK_NAME = "Keystone-Janitor"
@@ -94,6 +95,8 @@ class JanitorStack(cdk.Stack):
             environment={
                 "CLOUDFORMATION_ROLE_ARN": deploy_role_arn,
                 "SWEEP_LOOKBACK_DAYS": str(sweep_lookback_days),
+                # What a pause removes (branches deployed with on_expiry=pause); ordered by imports, as a teardown.
+                "COMPUTE_COMPONENTS": ",".join(COMPUTE_COMPONENTS),
             },
         )
         events.Rule(
@@ -167,6 +170,7 @@ class JanitorStack(cdk.Stack):
                 sid="DeleteLeftoverLogGroups", actions=["logs:DeleteLogGroup"], resources=self._leftover_log_groups
             ),
             iam.PolicyStatement(sid="FindLambdaEnis", actions=["ec2:DescribeNetworkInterfaces"], resources=["*"]),
+            iam.PolicyStatement(sid="ReadSinkLag", actions=["cloudwatch:GetMetricData"], resources=["*"]),
             iam.PolicyStatement(
                 sid="DeleteDetachedLambdaEnis",
                 actions=["ec2:DeleteNetworkInterface"],
@@ -210,8 +214,8 @@ class JanitorStack(cdk.Stack):
         acknowledge_wildcards(
             policy,
             ["*"],
-            "ListStacks, ListExports and DescribeNetworkInterfaces have no resource-level permissions in IAM; "
-            "every write below is scoped to Keystone names or tags.",
+            "ListStacks, ListExports, DescribeNetworkInterfaces and GetMetricData have no resource-level permissions "
+            "in IAM; every write below is scoped to Keystone names or tags.",
         )
         acknowledge_wildcards(
             policy,

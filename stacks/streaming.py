@@ -13,6 +13,7 @@ from constructs import Construct
 
 from contracts import STREAMED_TABLES, layout
 from environments import Environment
+from lambdas.janitor import drain
 from stacks import names
 from stacks.compliance import acknowledge_wildcards
 from stacks.constructs.failure_queue import FailureQueue
@@ -80,6 +81,13 @@ class StreamingStack(EnvironmentStack):
         )
         # The sink subscribes to topics that must exist: auto-creation is off.
         self.connector.connector.node.add_dependency(self.topics)
+        # Where MSK publishes the sink's consumer lag: the janitor reads it before it pauses the environment.
+        for output, value in {
+            drain.OUTPUT_CLUSTER: names.kafka_cluster(environment),
+            drain.OUTPUT_CONSUMER_GROUP: self.connector.consumer_group,
+            drain.OUTPUT_TOPICS: drain.TOPIC_SEPARATOR.join(topics),
+        }.items():
+            cdk.CfnOutput(self, output, value=value)
         self.producer = self._producer(
             names.producer_function(environment), environment.bucket_name("landing"), topics, key, vpc, private,
             network.lambda_security_group, log_retention_days,

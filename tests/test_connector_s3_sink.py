@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 import time
 import uuid
 from datetime import datetime
@@ -10,6 +11,8 @@ from pathlib import Path
 
 import orjson
 import pytest
+from confluent_kafka import Producer
+from confluent_kafka.admin import AdminClient
 
 from connector.s3_sink import (
     CONNECTOR_CLASS,
@@ -21,9 +24,10 @@ from connector.s3_sink import (
 )
 from contracts import STREAMED_TABLES, layout
 from localtwin.engines import LocalEngines
+from localtwin.engines.kafka import ConnectError
 from producers.kafka_config import KafkaConnection
 from producers.replay import replay
-from producers.topics import ensure_topics, olist_topics
+from producers.topics import TopicSpec, ensure_topics, olist_topics
 
 TOPIC = "olist.orders.v1"
 # The projection the Bronze streaming tables declare (hour partitions under a daily date).
@@ -36,12 +40,14 @@ PROJECTION = {
     "projection.hour.range": "0,23",
     "projection.hour.digits": "2",
 }
-KEY = f"streaming/{TOPIC}/dt=2026-11-25/hour=07/{TOPIC}-2-00000000000000004711.jsonl.gz"
+OBJECT_ID = "0123456789abcdef0123456789abcdef"
+KEY = f"streaming/{TOPIC}/dt=2026-11-25/hour=07/{TOPIC}-2-00000000000000004711-{OBJECT_ID}.jsonl.gz"
 
 
 def test_key_template_follows_the_lake_layout() -> None:
     assert key_template() == (
-        "streaming/{topic}/dt={written:yyyy-MM-dd}/hour={written:HH}/{topic}-{partition}-{start_offset}.jsonl.gz"
+        "streaming/{topic}/dt={written:yyyy-MM-dd}/hour={written:HH}/"
+        "{topic}-{partition}-{start_offset}-{object_id}.jsonl.gz"
     )
     assert key_template().startswith(layout.streaming_table_prefix("{topic}"))
 
@@ -62,6 +68,8 @@ def test_a_sink_key_resolves_under_the_projection_template() -> None:
     resolved = resolve_key(f"s3://bronze/{KEY}", template, PROJECTION)
     assert resolved.partition_values == {"dt": "2026-11-25", "hour": "07"}
     assert (resolved.topic, resolved.kafka_partition, resolved.start_offset) == (TOPIC, 2, 4711)
+    assert resolved.object_id == OBJECT_ID
+    assert KEY.endswith(layout.streaming_object_name(TOPIC, 2, 4711, OBJECT_ID))
     assert resolve_key(KEY, layout.streaming_projection_template(TOPIC)).partition_values["hour"] == "07"
 
 
@@ -74,11 +82,14 @@ def test_a_sink_key_resolves_under_the_projection_template() -> None:
         (KEY.replace("hour=07", "hour=7"), "does not have 2 digits"),
         (KEY.replace("dt=2026-11-25", "dt=25-11-2026"), "not a date"),
         (KEY.replace("dt=2026-11-25", "dt=2015-12-31"), "before the projection's first date"),
-        (KEY.replace(".jsonl.gz", ".json"), "is not <topic>-<partition>"),
+        (KEY.replace(".jsonl.gz", ".json"), "is not {topic}-{partition}"),
+        # The key of an object of the sink before it named every object with an id of its own.
+        (KEY.replace(f"-{OBJECT_ID}", ""), "is not {topic}-{partition}-{start_offset}-{object_id}"),
+        (KEY.replace(OBJECT_ID, OBJECT_ID.upper()), "is not {topic}"),
     ],
 )
 def test_keys_outside_the_layout_are_refused(key: str, problem: str) -> None:
-    with pytest.raises(KeyOutsideLayout, match=problem.replace("[", r"\[")):
+    with pytest.raises(KeyOutsideLayout, match=re.escape(problem)):
         resolve_key(key, layout.streaming_projection_template(TOPIC), PROJECTION)
 
 
@@ -142,7 +153,6 @@ def test_a_layout_changed_in_contracts_alone_reaches_the_connector_the_projectio
     dbt sources name them."""
     from aws_cdk import App, Stack
     from aws_cdk.assertions import Template
-    from confluent_kafka import Producer
 
     from dbt_project.scripts.generate_sources import layout_document, sources_document
     from stacks.constructs.bronze_tables import BronzeTables, events_table_name
@@ -191,3 +201,72 @@ def test_a_layout_changed_in_contracts_alone_reaches_the_connector_the_projectio
     for values in partitions:
         value = values["arrived"]
         assert datetime.strptime(value, arrived["strftime"]).strftime(arrived["strftime"]) == value
+
+
+@pytest.mark.slow
+def test_a_later_lifetime_of_a_topic_never_overwrites_what_an_earlier_one_wrote(
+    local_engines: LocalEngines, local_s3
+) -> None:
+    """`make resume` (or a destroy and deploy that kept the bucket) brings a new cluster whose topics start at offset 0
+    again, while Bronze keeps what the earlier cluster's sink wrote, possibly within the same hour. Here: a connector
+    drains a topic, goes, the topic is created anew, a second connector drains other events from it. Bronze (the
+    latest version of every object, what readers see) must hold the events of both lifetimes."""
+    suffix = f".lifetimes-{uuid.uuid4().hex[:8]}"
+    topic = f"{TOPIC}{suffix}"
+    bucket = f"bronze-{uuid.uuid4().hex[:8]}"
+    client_config = KafkaConnection(local_engines.bootstrap_servers).client_config()
+    admin = AdminClient(client_config)
+    connect = local_engines.connect
+    assert connect is not None
+    lifetimes = {lifetime: [f"{lifetime}-{number}" for number in range(5)] for lifetime in ("paused", "resumed")}
+    for lifetime, event_ids in lifetimes.items():
+        assert ensure_topics(client_config, [TopicSpec(topic, 1, 1)]) == {topic: "created"}
+        producer = Producer(client_config)
+        for event_id in event_ids:
+            producer.produce(topic, orjson.dumps({"event_id": event_id, "payload": {"order_id": event_id}}))
+        assert producer.flush(30) == 0
+        name = f"s3-sink{suffix}.{lifetime}"
+        try:
+            local_engines.start_s3_sink(name, (topic,), bucket, rotate_interval_ms=1_000)
+            _wait_for_event_ids(local_s3, bucket, set(event_ids))
+        finally:
+            connect.delete_connector(name)
+        admin.delete_topics([topic], operation_timeout=30)[topic].result()
+
+    written = _event_ids(local_s3, bucket)
+    expected = {event_id for event_ids in lifetimes.values() for event_id in event_ids}
+    assert written == expected, f"Bronze lost {sorted(expected - written)}"
+
+
+def _event_ids(s3, bucket: str) -> set[str]:  # type: ignore[no-untyped-def]
+    """The event ids in the latest version of every object of `bucket`: what a reader of Bronze sees."""
+    event_ids: set[str] = set()
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        for item in page.get("Contents", []):
+            body = gzip.decompress(s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read())
+            event_ids.update(orjson.loads(line)["event_id"] for line in body.splitlines())
+    return event_ids
+
+
+def _wait_for_event_ids(s3, bucket: str, event_ids: set[str], timeout_s: float = 120.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout_s
+    while not event_ids <= (seen := _event_ids(s3, bucket)):
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"the connector wrote {sorted(seen & event_ids)} of {sorted(event_ids)} in {timeout_s} s"
+            )
+        time.sleep(1.0)
+
+
+@pytest.mark.slow
+def test_the_plugin_refuses_a_key_template_that_could_write_a_key_twice(local_engines: LocalEngines) -> None:
+    connect = local_engines.connect
+    assert connect is not None
+    config = connector_config(S3SinkSettings((TOPIC,), "bronze", "us-east-1", endpoint_url=local_engines.s3_endpoint))
+    config["s3.key.template"] = key_template().replace("-{object_id}", "")
+    name = f"s3-sink-no-object-id-{uuid.uuid4().hex[:8]}"
+    try:
+        with pytest.raises(ConnectError, match=r"must contain \{object_id\} so that keys never collide"):
+            connect.put_connector(name, config)
+    finally:
+        connect.delete_connector(name)

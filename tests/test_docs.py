@@ -84,6 +84,7 @@ def _profile_cells(profile: Profile) -> dict[str, str]:
         "Bronze tiering": tiering,
         "query results expire": f"{profile.query_results_expire_after_days} days",
         "time to live": f"{profile.time_to_live.days} days after" if profile.time_to_live else "none",
+        "paused before removal": f"{profile.paused_time_to_live.days} days" if profile.paused_time_to_live else "none",
     }
 
 

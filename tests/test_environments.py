@@ -152,3 +152,25 @@ def test_names_of_two_environments_are_disjoint():
 def test_a_malformed_alert_email_is_refused_before_synth(address):
     with pytest.raises(EnvironmentError, match=f"alert_email '{address}' is not an e-mail address"):
         resolve_environment("main", alert_email=address)
+
+
+def test_a_branch_that_asks_for_a_pause_on_expiry_says_so_and_when_the_rest_goes():
+    environment = resolve_environment("feature/x", now=NOW, on_expiry="pause")
+    assert environment.on_expiry == "pause"
+    assert environment.destroy_at == environment.expires_at + EPHEMERAL.paused_time_to_live
+    assert environment.tags["keystone:on-expiry"] == "pause"
+    assert environment.tags["keystone:destroy-at"] == "2026-12-05T12:00:00Z"
+    assert resolve_environment("feature/x", now=NOW).destroy_at == environment.expires_at
+    assert "keystone:on-expiry" not in resolve_environment("feature/x", now=NOW, on_expiry="destroy").tags
+
+
+@pytest.mark.parametrize(
+    ("branch", "on_expiry", "message"),
+    [
+        ("feature/x", "hibernate", "on_expiry 'hibernate': expected one of destroy, pause"),
+        ("main", "pause", "on_expiry 'pause': branch 'main' gets the persistent profile, which never expires"),
+    ],
+)
+def test_an_on_expiry_that_cannot_be_is_refused_before_synth(branch, on_expiry, message):
+    with pytest.raises(EnvironmentError, match=re.escape(message)):
+        resolve_environment(branch, now=NOW, on_expiry=on_expiry)

@@ -30,6 +30,7 @@ import gzip
 import json
 import os
 import subprocess
+import uuid
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -152,7 +153,7 @@ def _connector(moto: EnforcingMoto, env, workdir: Path) -> None:
     key = (
         layout.streaming_table_prefix(topic)
         + layout.partition_path(layout.STREAMING_PARTITIONS, datetime.now(UTC))
-        + f"{topic}-0-{0:020d}{layout.STREAMING_OBJECT_SUFFIX}"
+        + layout.streaming_object_name(str(topic), 0, 0, uuid.uuid4().hex)
     )
     body = gzip.compress(json.dumps({"event_id": "x"}).encode() + b"\n")
     with moto.enforced():

@@ -104,6 +104,7 @@ class World:
         self.s3 = boto3.client("s3", region_name=REGION)
         self.logs = boto3.client("logs", region_name=REGION)
         self.ec2 = boto3.client("ec2", region_name=REGION)
+        self.cloudwatch = boto3.client("cloudwatch", region_name=REGION)
         self.delete_order: list[str] = []
         self._at_delete: dict[str, dict[str, dict]] = {}
         events = self.cloudformation.meta.events
@@ -187,7 +188,7 @@ class World:
         return sum(i.get("Description", "").startswith("AWS Lambda VPC ENI") for i in interfaces)
 
     def janitor(self) -> Janitor:
-        clients = Clients(self.cloudformation, self.s3, self.logs, self.ec2)
+        clients = Clients(self.cloudformation, self.s3, self.logs, self.ec2, self.cloudwatch)
         return Janitor(clients, Settings(poll_seconds=0), clock=lambda: NOW)
 
     def run(self):

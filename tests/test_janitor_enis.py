@@ -93,7 +93,7 @@ def _stamp_deletions(world: World, clock: Clock) -> None:
 
 
 def _janitor(world: World, clock: Clock, eni_wait: timedelta = timedelta(minutes=45)) -> Janitor:
-    clients = Clients(world.cloudformation, world.s3, world.logs, world.ec2)
+    clients = Clients(world.cloudformation, world.s3, world.logs, world.ec2, world.cloudwatch)
     return Janitor(clients, Settings(poll_seconds=30, eni_wait=eni_wait), clock=clock)
 
 

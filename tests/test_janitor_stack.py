@@ -11,6 +11,7 @@ import pytest
 from aws_cdk.assertions import Match, Template
 
 from stacks.janitor import STACK_NAME, create_janitor_app
+from stacks.lakehouse import COMPUTE_COMPONENTS
 
 CFN_LINT = str(Path(sys.executable).parent / "cfn-lint")
 
@@ -43,7 +44,12 @@ def test_a_scheduled_function_that_never_runs_twice_at_once(janitor):
             "Runtime": "python3.14",
             "Timeout": 900,
             "ReservedConcurrentExecutions": 1,
-            "Environment": {"Variables": {"CLOUDFORMATION_ROLE_ARN": Match.string_like_regexp("cfn-exec-role")}},
+            "Environment": {
+                "Variables": {
+                    "CLOUDFORMATION_ROLE_ARN": Match.string_like_regexp("cfn-exec-role"),
+                    "COMPUTE_COMPONENTS": ",".join(COMPUTE_COMPONENTS),
+                }
+            },
         },
     )
     template.has_resource_properties("AWS::Events::Rule", {"ScheduleExpression": "rate(1 hour)", "State": "ENABLED"})
@@ -61,8 +67,13 @@ def test_only_ephemeral_keystone_stacks_can_be_deleted(janitor):
 def test_wildcard_resources_only_for_calls_without_resource_level_permissions(janitor):
     statements = _statements(janitor[1])
     unscoped = {sid for sid, statement in statements.items() if statement["Resource"] == "*"}
-    assert unscoped == {"FindStacks", "FindLambdaEnis"}
-    read_only = {"cloudformation:ListStacks", "cloudformation:ListExports", "ec2:DescribeNetworkInterfaces"}
+    assert unscoped == {"FindStacks", "FindLambdaEnis", "ReadSinkLag"}
+    read_only = {
+        "cloudformation:ListStacks",
+        "cloudformation:ListExports",
+        "ec2:DescribeNetworkInterfaces",
+        "cloudwatch:GetMetricData",
+    }
     for sid in unscoped:
         actions = statements[sid]["Action"]
         assert set(actions if isinstance(actions, list) else [actions]) <= read_only

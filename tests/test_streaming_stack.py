@@ -2,12 +2,15 @@
 
 import base64
 import json
+import uuid
 
 import pytest
 from moto.iam.access_control import IAMPolicy, PermissionResult
 
 from connector.s3_sink import connector_config, resolve_key
 from contracts import STREAMED_TABLES, layout
+from deployment.drain import sink_group
+from lambdas.janitor.drain import SinkLag
 from stacks.constructs.kafka_cluster import SERVER_PROPERTIES
 
 TOPICS = [table.topic for table in STREAMED_TABLES]
@@ -127,9 +130,20 @@ def test_sink_keys_resolve_under_the_synthesized_projection_template(feature_env
         )
         template = glue["Parameters"]["storage.location.template"]
         bucket = feature_env.environment.bucket_name("bronze")
-        key = f"{layout.streaming_table_prefix(table.topic)}dt=2026-11-25/hour=07/{table.topic}-0-{0:020d}.jsonl.gz"
+        name = layout.streaming_object_name(str(table.topic), 0, 0, uuid.uuid4().hex)
+        key = f"{layout.streaming_table_prefix(table.topic)}dt=2026-11-25/hour=07/{name}"
         resolved = resolve_key(f"s3://{bucket}/{key}", template, glue["Parameters"])
         assert resolved.partition_values == {"dt": "2026-11-25", "hour": "07"}
+
+
+def test_the_stack_names_the_sink_lag_the_janitor_reads_before_a_pause(feature_env):
+    outputs = {key: output["Value"] for key, output in feature_env.template("Streaming").find_outputs("*").items()}
+    sink = SinkLag.from_outputs("Streaming", outputs)
+    assert sink == SinkLag(
+        cluster=feature_env.environment.resource_name("kafka"),
+        consumer_group=sink_group(feature_env.environment.resource_name("bronze-sink")),
+        topics=tuple(str(table.topic) for table in STREAMED_TABLES),
+    )
 
 
 def test_cloud_producer_replays_only_from_the_landing_replay_prefix(feature_env):

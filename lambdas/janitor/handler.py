@@ -20,6 +20,7 @@ def settings_from_environment(environ: dict[str, str]) -> Settings:
         cloudformation_role_arn=environ.get("CLOUDFORMATION_ROLE_ARN") or None,
         sweep_lookback=timedelta(days=_number(environ, "SWEEP_LOOKBACK_DAYS", "7", int)),
         poll_seconds=_number(environ, "POLL_SECONDS", "30", float),
+        compute_components=tuple(name for name in environ.get("COMPUTE_COMPONENTS", "").split(",") if name),
     )
 
 
@@ -39,6 +40,7 @@ def handler(event: dict, context: Any) -> dict:
         s3=boto3.client("s3"),
         logs=boto3.client("logs"),
         ec2=boto3.client("ec2"),
+        cloudwatch=boto3.client("cloudwatch"),
     )
     janitor = Janitor(clients, settings_from_environment(dict(os.environ)), clock=lambda: datetime.now(UTC))
     report = janitor.run(seconds_left=lambda: context.get_remaining_time_in_millis() / 1000, sleep=time.sleep)

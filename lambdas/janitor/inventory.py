@@ -23,7 +23,10 @@ def keystone_stacks(cloudformation: Any, *, deleted_since: datetime) -> list[Sta
         # Deleted stacks are only found by their unique id; live ones by either.
         stack = cloudformation.describe_stacks(StackName=summary["StackId"])["Stacks"][0]
         tags = {tag["Key"]: tag["Value"] for tag in stack.get("Tags", [])}
-        records.append(StackRecord(stack["StackName"], stack["StackId"], stack["StackStatus"], tags, deleted_at))
+        outputs = {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
+        records.append(
+            StackRecord(stack["StackName"], stack["StackId"], stack["StackStatus"], tags, deleted_at, outputs)
+        )
     return records
 
 

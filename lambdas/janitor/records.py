@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
 
 TAG_ENV = "keystone:env"
 TAG_PROFILE = "keystone:profile"
 TAG_EXPIRES_AT = "keystone:expires-at"
+# A branch deployed with `on_expiry=pause` (environments/model.py): at its expiry the janitor pauses it, and removes
+# what is left at `keystone:destroy-at`.
+TAG_ON_EXPIRY = "keystone:on-expiry"
+TAG_DESTROY_AT = "keystone:destroy-at"
+PAUSE = "pause"
 EPHEMERAL = "ephemeral"
 STACK_PREFIX = "Keystone-"
 EXPIRES_AT_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
@@ -36,6 +41,7 @@ class StackRecord:
     status: str
     tags: Mapping[str, str]
     deleted_at: datetime | None = None
+    outputs: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def deleted(self) -> bool:
@@ -57,12 +63,25 @@ class StackRecord:
     def expires_at(self) -> datetime | None:
         return parse_expires_at(self.tags.get(TAG_EXPIRES_AT))
 
+    @property
+    def pauses_on_expiry(self) -> bool:
+        return self.tags.get(TAG_ON_EXPIRY) == PAUSE
+
+    @property
+    def destroy_at(self) -> datetime | None:
+        return parse_expires_at(self.tags.get(TAG_DESTROY_AT))
+
+    def is_component(self, slug: str, component: str) -> bool:
+        """Whether this is the `component` stack of environment `slug` (`Keystone-<slug>-<Component>`)."""
+        return self.name == f"{STACK_PREFIX}{slug}-{component}"
+
 
 class Verdict(Enum):
     EXPIRED = "expired"  # every live stack is ephemeral and past its expiry: tear it down
     LIVE = "live"  # ephemeral and not yet expired
     PERSISTENT = "persistent"  # at least one live stack is not ephemeral: never touched
     UNDATED = "undated"  # ephemeral but an expiry tag is missing or malformed: left alone, logged
+    PAUSE = "pause"  # expired, asked to be paused first, before its destroy-at: only its compute stacks go
     GONE = "gone"  # no live stack left: only leftovers of its deleted ephemeral stacks are swept
 
 
@@ -89,7 +108,15 @@ class EnvironmentRecord:
         if any(expiry is None for expiry in expiries):
             return Verdict.UNDATED
         # A redeploy refreshes the tag on every stack it changes: the latest expiry wins.
-        return Verdict.EXPIRED if max(e for e in expiries if e is not None) <= now else Verdict.LIVE
+        if max(e for e in expiries if e is not None) > now:
+            return Verdict.LIVE
+        # Any stack asking for a pause wins over those that do not: a pause keeps the data a destroy would lose.
+        if not any(stack.pauses_on_expiry for stack in live):
+            return Verdict.EXPIRED
+        destroy_at = [stack.destroy_at for stack in live if stack.pauses_on_expiry]
+        if any(when is None for when in destroy_at):
+            return Verdict.UNDATED
+        return Verdict.EXPIRED if max(w for w in destroy_at if w is not None) <= now else Verdict.PAUSE
 
 
 def group_environments(stacks: Iterable[StackRecord]) -> list[EnvironmentRecord]:

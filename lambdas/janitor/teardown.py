@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from lambdas.janitor import leftovers
+from lambdas.janitor import drain, leftovers
 from lambdas.janitor.inventory import keystone_stacks, physical_resources, stack_dependencies
 from lambdas.janitor.logs import logger
 from lambdas.janitor.order import deletion_waves
@@ -20,6 +20,7 @@ class Clients:
     s3: Any
     logs: Any
     ec2: Any
+    cloudwatch: Any
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,14 @@ class Settings:
     # How long a stack holding subnets or security groups waits for Lambda to release its network interfaces,
     # counted from the environment's expiry or its latest stack deletion (Lambda takes up to ~20 minutes).
     eni_wait: timedelta = timedelta(minutes=45)
+    # What a pause removes (`stacks.lakehouse.COMPUTE_COMPONENTS`, handed over by the janitor stack); empty: this
+    # janitor cannot pause, and an environment asking for it is reported, not touched.
+    compute_components: tuple[str, ...] = ()
+    # How recent the sink's latest consumer-lag datapoint must be to count (MSK publishes one a minute).
+    sink_lag_freshness: timedelta = timedelta(minutes=5)
+    # How long after its expiry a pause may wait for the sink to drain before each run reports it as an error; the
+    # compute stacks stay until it drains or the environment's destroy-at comes.
+    drain_wait: timedelta = timedelta(hours=2)
 
 
 @dataclass
@@ -46,6 +55,7 @@ class Report:
     deleted_log_groups: list[str] = field(default_factory=list)
     deleted_enis: list[str] = field(default_factory=list)
     waiting_for_enis: list[str] = field(default_factory=list)
+    waiting_for_drain: dict[str, list[str]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
 
 
@@ -75,15 +85,72 @@ class Janitor:
         for environment in group_environments(stacks):
             verdict = environment.verdict(now)
             if verdict is Verdict.EXPIRED:
-                pending |= self._advance_teardown(environment, report)
+                pending |= self._advance_teardown(environment, environment.live_stacks, report)
+            elif verdict is Verdict.PAUSE:
+                pending |= self._advance_pause(environment, now, report)
             elif verdict is Verdict.GONE:
                 self._sweep(environment, report)
             else:
                 report.kept[environment.slug] = verdict.value
         return pending
 
-    def _advance_teardown(self, environment: EnvironmentRecord, report: Report) -> bool:
-        live = {stack.stack_id: stack for stack in environment.live_stacks}
+    def _advance_pause(self, environment: EnvironmentRecord, now: datetime, report: Report) -> bool:
+        """Delete the compute stacks (in the teardown's order) once the sink has drained; keep the rest."""
+        slug = environment.slug
+        if not self._settings.compute_components:
+            report.errors.append(f"{slug}: asks to be paused, but this janitor was given no COMPUTE_COMPONENTS")
+            return False
+        compute = [
+            stack
+            for stack in environment.stacks
+            if any(stack.is_component(slug, component) for component in self._settings.compute_components)
+        ]
+        live_compute = [stack for stack in compute if not stack.deleted]
+        if not live_compute:
+            report.kept[slug] = "paused"
+            return False
+        begun = any(stack.deleted or stack.deleting for stack in compute)
+        try:
+            reasons = [] if begun else self._sink_not_drained(environment, now)
+        except Exception as error:  # reported and retried next run; other environments go on
+            report.errors.append(f"{slug}: cannot read the sink's consumer lag: {error}")
+            logger.error("sink_lag_unreadable", env=slug, error=str(error))
+            return False
+        if reasons:
+            report.waiting_for_drain[slug] = reasons
+            expired_at = max(stack.expires_at for stack in environment.live_stacks if stack.expires_at)
+            if now - expired_at > self._settings.drain_wait:
+                report.errors.append(
+                    f"{slug}: not paused: the S3 sink has not drained {_minutes(now - expired_at)} after the "
+                    f"environment expired ({'; '.join(reasons)}); is the connector running? "
+                    "(`aws kafkaconnect describe-connector`)"
+                )
+            logger.info("waiting_for_sink_drain", env=slug, reasons=reasons)
+            return False
+        return self._advance_teardown(environment, live_compute, report)
+
+    def _sink_not_drained(self, environment: EnvironmentRecord, now: datetime) -> list[str]:
+        """Why the environment's sink may still hold events Bronze lacks (asked before its pause begins)."""
+        sinks = [
+            sink
+            for stack in environment.live_stacks
+            if (sink := drain.SinkLag.from_outputs(stack.name, stack.outputs)) is not None
+        ]
+        if not sinks:
+            return [
+                f"no stack of {environment.slug} names its sink's consumer lag (outputs {drain.OUTPUT_CLUSTER}, "
+                f"{drain.OUTPUT_CONSUMER_GROUP}, {drain.OUTPUT_TOPICS}), so whether it drained cannot be known: "
+                "deploy the branch again"
+            ]
+        return [
+            reason
+            for sink in sinks
+            for reason in drain.undrained(self._clients.cloudwatch, sink, now, self._settings.sink_lag_freshness)
+        ]
+
+    def _advance_teardown(self, environment: EnvironmentRecord, stacks: list[StackRecord], report: Report) -> bool:
+        """Delete the next wave of `stacks` (those nothing left in `stacks` imports from)."""
+        live = {stack.stack_id: stack for stack in stacks}
         depends_on = stack_dependencies(self._clients.cloudformation, list(live.values()))
         first_wave = deletion_waves(live, depends_on)[0]
         pending = False

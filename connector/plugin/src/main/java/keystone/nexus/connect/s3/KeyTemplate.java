@@ -11,21 +11,26 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.apache.kafka.common.config.ConfigDef;
 
 /**
- * Renders object keys such as streaming/{topic}/dt={written:yyyy-MM-dd}/hour={written:HH}/{topic}-{partition}-{start_offset}.jsonl.gz.
+ * Renders object keys such as
+ * streaming/{topic}/dt={written:yyyy-MM-dd}/hour={written:HH}/{topic}-{partition}-{start_offset}-{object_id}.jsonl.gz.
  * {written:PATTERN} is the UTC time the object is written, formatted by a java.time DateTimeFormatter pattern: the
  * partition layout comes with the configuration (generated from contracts/layout.py), not from this code.
+ * {object_id} is random per object: offsets start at 0 again in a later lifetime of a topic, so without it a later
+ * object could take the key of an earlier one written in the same hour and hide its records.
  */
 public final class KeyTemplate {
 
-    static final List<String> PLACEHOLDERS = List.of("topic", "partition", "start_offset", "written:<pattern>");
-    // Without these three, two objects of different partitions or offsets could get the same key.
-    private static final List<String> REQUIRED = List.of("topic", "partition", "start_offset");
+    static final List<String> PLACEHOLDERS =
+        List.of("topic", "partition", "start_offset", "object_id", "written:<pattern>");
+    // Without these, two objects of different partitions, offsets or lifetimes of a topic could get the same key.
+    private static final List<String> REQUIRED = List.of("topic", "partition", "start_offset", "object_id");
     private static final String WRITTEN = "written:";
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{([^{}]*)}");
 
@@ -73,7 +78,12 @@ public final class KeyTemplate {
         return formatters.computeIfAbsent(pattern, p -> DateTimeFormatter.ofPattern(p).withZone(ZoneOffset.UTC));
     }
 
-    String render(String topic, int partition, long startOffset, Instant writtenAt) {
+    /** A fresh random object id: a random (version 4) UUID's bits as 32 hex digits. */
+    static String newObjectId() {
+        return UUID.randomUUID().toString().replace("-", "");
+    }
+
+    String render(String topic, int partition, long startOffset, String objectId, Instant writtenAt) {
         Matcher matcher = PLACEHOLDER.matcher(template);
         StringBuilder key = new StringBuilder();
         while (matcher.find()) {
@@ -82,6 +92,7 @@ public final class KeyTemplate {
                 case "topic" -> topic;
                 case "partition" -> Integer.toString(partition);
                 case "start_offset" -> String.format("%020d", startOffset);
+                case "object_id" -> objectId;
                 default -> {
                     if (!placeholder.startsWith(WRITTEN)) {
                         throw new IllegalStateException("validated template has {" + placeholder + "}");

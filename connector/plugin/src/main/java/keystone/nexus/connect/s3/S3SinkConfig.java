@@ -34,7 +34,8 @@ public final class S3SinkConfig extends AbstractConfig {
             "Address the bucket in the path rather than the host name (needed by most local S3 servers).")
         .define(KEY_TEMPLATE, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, KeyTemplate.VALIDATOR, Importance.HIGH,
             "Object key with the placeholders " + KeyTemplate.PLACEHOLDERS + "; {written:PATTERN} is the UTC time"
-                + " the object is written (a java.time DateTimeFormatter pattern); {start_offset} is zero-padded to 20 digits.")
+                + " the object is written (a java.time DateTimeFormatter pattern); {start_offset} is zero-padded to 20 digits;"
+                + " {object_id} is random per object (32 hex digits), so that no object ever overwrites another.")
         .define(MAX_RECORDS, Type.INT, 10_000, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
             "Records per object at most; a full object is written at once.")
         .define(ROTATE_INTERVAL_MS, Type.LONG, 60_000L, ConfigDef.Range.atLeast(1), Importance.MEDIUM,

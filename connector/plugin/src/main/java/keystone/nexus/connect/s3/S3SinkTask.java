@@ -25,7 +25,9 @@ import software.amazon.awssdk.services.s3.S3Client;
  * Writes each record value unchanged as one line of a gzip JSON-lines object per topic partition.
  *
  * <p>Offsets are committed only up to the last record that is in S3, so a crash or rebalance replays
- * the rest: delivery is at least once, and consumers deduplicate by event id.
+ * the rest: delivery is at least once, and consumers deduplicate by event id. Every object gets a key of its own
+ * (a random object id in it), so nothing, neither a replay nor a later lifetime of the topic, overwrites an object;
+ * only a retried upload writes the same key again, with the same bytes.
  */
 public final class S3SinkTask extends SinkTask {
 
@@ -172,7 +174,8 @@ public final class S3SinkTask extends SinkTask {
     }
 
     private void sealAndUpload(TopicPartition partition, PartitionBuffer buffer) {
-        buffer.seal(keys.render(partition.topic(), partition.partition(), buffer.startOffset(), clock.instant()));
+        buffer.seal(keys.render(partition.topic(), partition.partition(), buffer.startOffset(), KeyTemplate.newObjectId(),
+            clock.instant()));
         upload(partition, buffer);
     }
 
