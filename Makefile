@@ -57,7 +57,7 @@ follow: install engines ## make run with a live window: dbt micro-batches while 
 	$(PY) -m localtwin --follow
 
 .PHONY: engines
-engines: install ## Fetch the Kafka + Connect jars (Maven Central -> .cache/), build the versitygw S3 server and the S3 sink plugin
+engines: install ## Fetch the Kafka + Connect jars and Trino (Maven Central -> .cache/), build the versitygw S3 server and the S3 sink plugin
 	$(PY) -m localtwin.engines fetch
 
 .PHONY: run

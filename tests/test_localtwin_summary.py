@@ -3,6 +3,7 @@
 import duckdb
 
 from localtwin.summary import gold_summary
+from localtwin.warehouse import Warehouse
 
 
 def test_the_summary_sums_numeric_columns_of_every_gold_table_only():
@@ -16,7 +17,7 @@ def test_the_summary_sums_numeric_columns_of_every_gold_table_only():
     warehouse.execute("create table gold.empty (id varchar, total bigint)")
     warehouse.execute("create table silver.other as select 1 as n")
 
-    summary = gold_summary(warehouse, engine="duckdb")
+    summary = gold_summary(Warehouse("duckdb", warehouse, {"silver": "silver", "gold": "gold"}, "in memory"))
 
     assert summary == {
         "engine": "duckdb",

@@ -1,4 +1,4 @@
-"""`python -m localtwin.engines fetch` (jars, S3 server binary into .cache) or `up` (run engines until Ctrl-C)."""
+"""`python -m localtwin.engines fetch` (jars, S3 server binary, Trino into .cache) or `up` (engines until Ctrl-C)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,14 @@ from connector.build import build_plugin
 from localtwin.engines.errors import EngineError
 from localtwin.engines.fetch import KAFKA_VERSION, kafka_libs
 from localtwin.engines.local import LocalEngines
+from localtwin.engines.trino_fetch import trino_home
 from localtwin.engines.versitygw import versitygw_binary
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m localtwin.engines", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    fetch = commands.add_parser("fetch", help="fetch Kafka + Connect jars, build versitygw and the plugin")
+    fetch = commands.add_parser("fetch", help="fetch Kafka + Connect jars and Trino, build versitygw and the plugin")
     fetch.add_argument("--kafka-version", default=KAFKA_VERSION)
     commands.add_parser("up", help="start broker, Connect, S3 server and moto; print their endpoints; stop on Ctrl-C")
     args = parser.parse_args(argv)
@@ -24,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "fetch":
             print(kafka_libs(args.kafka_version))
             print(versitygw_binary())
+            print(trino_home())
             artifact = build_plugin()
             print(f"{artifact.sha256}  {artifact.zip_path}")
             return 0
