@@ -19,11 +19,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.bench_scale import peak_rss_kb  # noqa: E402
-from localtwin.engines.fetch import java_binary, kafka_libs  # noqa: E402
-from localtwin.engines.kafka import JvmSettings, KafkaBroker  # noqa: E402
-from localtwin.engines.local import EngineSettings, LocalEngines  # noqa: E402
-from localtwin.engines.trino import TrinoCatalog, TrinoServer  # noqa: E402
+from bench.bench_scale import peak_rss_kb
+from localtwin.engines.fetch import java_binary, kafka_libs
+from localtwin.engines.kafka import JvmSettings, KafkaBroker
+from localtwin.engines.local import EngineSettings, LocalEngines
+from localtwin.engines.trino import TrinoCatalog, TrinoServer
 
 WORKLOAD = (
     "create schema if not exists awsdatacatalog.bench with (location = 's3://trino-warehouse/bench/')",

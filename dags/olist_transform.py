@@ -7,9 +7,11 @@
    of it, Gold included. `source_freshness` runs on every run, new data or not (stale sources fail it and alert);
    it does not gate dbt.
 4. `mark_published`: the batch's objects will not be checked again (a failed run leaves them to be checked again).
-5. `full_scan_due` -> `dbt_tests` -> `mark_full_scan`: the tests that scan or compare whole tables (selector
-   `full_scan_tests`: references between models, reconciliations of Bronze, Silver and Gold) on the first run and
-   then once a day (keystone_dags/full_scan.py), not on every micro-batch.
+5. `full_scan_due` -> `dbt_tests` -> `maintain_iceberg_tables` -> `mark_full_scan`: the tests that scan or compare
+   whole tables (selector `full_scan_tests`: references between models, reconciliations of Bronze, Silver and Gold)
+   on the first run and then once a day (keystone_dags/full_scan.py), not on every micro-batch; then the daily
+   Iceberg maintenance of Silver and Gold (dbt_project/macros/maintenance.sql: OPTIMIZE and VACUUM on Athena), after
+   the day's merges so it never competes with one.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 
 from airflow.sdk import dag, task
 from cosmos import DbtTaskGroup
-from cosmos.operators.local import DbtSourceLocalOperator, DbtTestLocalOperator
+from cosmos.operators.local import DbtRunOperationLocalOperator, DbtSourceLocalOperator, DbtTestLocalOperator
 from keystone_dags import settings
 from keystone_dags.dbt import cosmos_configs, operator_args, profile_config
 from keystone_dags.defaults import default_args
@@ -104,7 +106,10 @@ def olist_transform() -> None:
     models = DbtTaskGroup(group_id="dbt", **cosmos_configs())
     full_scan_tests = DbtTestLocalOperator(task_id="dbt_tests", selector=FULL_SCAN_SELECTOR, **dbt_command)
     checked >> models >> mark_published(batch)
-    models >> full_scan_due() >> full_scan_tests >> mark_full_scan()
+    maintenance = DbtRunOperationLocalOperator(
+        task_id="maintain_iceberg_tables", macro_name="maintain_iceberg_tables", **dbt_command
+    )
+    models >> full_scan_due() >> full_scan_tests >> maintenance >> mark_full_scan()
 
 
 olist_transform()

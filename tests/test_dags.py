@@ -84,6 +84,7 @@ def test_transform_renders_one_task_per_dbt_model(dagbag_report: dict, dbt_manif
     tasks = set(dagbag_report["dags"]["olist_transform"]["tasks"])
     assert {f"dbt.{model}_model_build" for model in models} <= tasks
     assert {"select_micro_batch", "quality_checkpoint", "source_freshness", "dbt_tests", "mark_published"} <= tasks
+    assert "maintain_iceberg_tables" in tasks
 
 
 @pytest.mark.slow

@@ -70,10 +70,12 @@ def two_runs(sample_with_broken_rows, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def trino_run(sample_with_broken_rows, tmp_path_factory):
-    """The same data with Silver and Gold built on Athena's engine (Trino over the Catalog stack's Glue tables)."""
+def trino_run(sample_with_broken_rows, local_engines, tmp_path_factory):
+    """The same data with Silver and Gold built on Athena's engine (Trino over the Catalog stack's Glue tables), on
+    the session's engines (their Trino is shared with the maintenance test)."""
     run_dir = tmp_path_factory.mktemp("trino")
-    return run(RunSettings(run_dir, run_dir / "warehouse.duckdb", data_dir=sample_with_broken_rows, engine="trino"))
+    settings = RunSettings(run_dir, run_dir / "warehouse.duckdb", data_dir=sample_with_broken_rows, engine="trino")
+    return run(settings, engines=local_engines)
 
 
 def test_gold_is_the_same_on_duckdb_and_on_athenas_engine(two_runs, trino_run):

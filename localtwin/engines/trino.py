@@ -75,6 +75,9 @@ class TrinoCatalog:
                 "iceberg.hive-catalog-name": HIVE_CATALOG,
                 # moto has no column-statistics calls; with statistics on, the planner retries for minutes.
                 "iceberg.table-statistics-enabled": "false",
+                # The maintenance macro's retention is the project's (dbt var); Trino's own floor is 7 days.
+                "iceberg.expire-snapshots.min-retention": "0s",
+                "iceberg.remove-orphan-files.min-retention": "0s",
                 **self._common(),
             },
             HIVE_CATALOG: {
