@@ -26,11 +26,13 @@ from contracts.settings import (
     setting_name,
 )
 from contracts.settings import report as report_bad_setting
+from localtwin.athena import NamedQueryFailed
 from localtwin.data import NoOlistFiles, find_sources
 from localtwin.follow import DEFAULT_SPEED, FollowFailed, FollowSettings
 from localtwin.pipeline import ENGINES, LAMBDA_LOG, PipelineFailed, RunResult, RunSettings, run
 from localtwin.session import AlreadyUp
 from localtwin.session import load as load_session
+from localtwin.transform import DbtFailed
 from producers.delivery import Speed
 from producers.kafka_config import log_client_to
 
@@ -171,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     except AlreadyUp as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    except (PipelineFailed, FollowFailed) as error:
+    except (PipelineFailed, FollowFailed, DbtFailed, NamedQueryFailed) as error:
         print(f"\nthe run failed: {error}\nlogs are in {settings.run_dir}", file=sys.stderr)
         return 1
     print(summary(result))
