@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from environments import Environment
+from localtwin.engines import LocalEngines
 from localtwin.engines.trino import TrinoServer
 from localtwin.glue_catalog import register_catalog
 from localtwin.transform import TrinoTarget
+from localtwin.warehouse import Warehouse
 
 NAMED_QUERY = "AWS::Athena::NamedQuery"
 LAYERS = ("bronze", "silver", "gold")
@@ -92,3 +94,25 @@ def run_named_queries(trino: TrinoServer, catalog: CatalogStack) -> list[QueryRe
             connection.close()
         results.append(QueryResult(query["Name"], query.get("Description", ""), columns, rows))
     return results
+
+
+@dataclass(frozen=True)
+class AthenaTwin:
+    """A run's Athena half: Trino on the engines' Glue and S3, the branch's Catalog stack registered for `bronze`."""
+
+    trino: TrinoServer
+    catalog: CatalogStack
+    target: TrinoTarget
+
+    @classmethod
+    def prepare(cls, engines: LocalEngines, branch: str, bronze_bucket: str) -> AthenaTwin:
+        catalog = synthesize_catalog(branch)
+        trino = engines.start_trino()
+        target = prepare_catalog(engines.client("glue"), engines.s3_client(), trino, catalog, bronze_bucket)
+        return cls(trino, catalog, target)
+
+    def warehouse(self) -> Warehouse:
+        return Warehouse.trino(self.trino, self.target.databases)
+
+    def named_queries(self) -> list[QueryResult]:
+        return run_named_queries(self.trino, self.catalog)

@@ -26,7 +26,7 @@ from lambdas.ingestion.report import IngestionReport
 from lambdas.ingestion.storage import S3Bronze
 from lambdas.logs import written_to
 from localtwin import session
-from localtwin.athena import QueryResult, prepare_catalog, run_named_queries, synthesize_catalog
+from localtwin.athena import AthenaTwin, QueryResult
 from localtwin.data import SourceFiles, prepare_sources
 from localtwin.engines import EngineSettings, LocalEngines
 from localtwin.follow import FollowSettings, Freshness, follow_stream
@@ -180,32 +180,25 @@ def _stages(engines: LocalEngines, settings: RunSettings, sources: SourceFiles, 
         with clock.stage("wait for Bronze"):
             wait_for_bronze(s3, bronze, dict(produced.delivery.sent_by_topic))
 
-    named_queries: list[QueryResult] = []
+    athena: AthenaTwin | None = None
     if settings.engine == "trino":
-        with clock.stage("synthesize the Catalog stack"):
-            catalog = synthesize_catalog(LOCAL_ENVIRONMENT.branch)
-        trino = engines.start_trino()
-        trino_target = prepare_catalog(engines.client("glue"), s3, trino, catalog, bronze)
-        target: DbtTarget = trino_target
-    else:
-        target = duckdb_target(settings.warehouse, f"s3://{bronze}", env)
+        with clock.stage("Trino and the Catalog stack"):
+            athena = AthenaTwin.prepare(engines, LOCAL_ENVIRONMENT.branch, bronze)
+    target: DbtTarget = athena.target if athena else duckdb_target(settings.warehouse, f"s3://{bronze}", env)
     with clock.stage(f"dbt build ({settings.engine})"):
         dbt = dbt_build(settings.run_dir, target, env)
         print(dbt.render(), flush=True)
     with clock.stage("lineage docs"):
         lineage = dbt_docs(settings.run_dir, target, env)
-    if settings.engine == "trino":
+    named_queries: list[QueryResult] = []
+    if athena:
         with clock.stage("named queries (Trino)"):
-            named_queries = run_named_queries(trino, catalog)
+            named_queries = athena.named_queries()
             print(f"named queries on Trino: {len(named_queries)} ran", flush=True)
 
     with clock.stage("reconcile and report"):
         lake = bronze_connection(env)
-        warehouse = (
-            Warehouse.trino(trino, trino_target.databases)
-            if settings.engine == "trino"
-            else Warehouse.duckdb(settings.warehouse)
-        )
+        warehouse = athena.warehouse() if athena else Warehouse.duckdb(settings.warehouse)
         try:
             entities = _entity_counts(sources, ingestion, produced, lake, warehouse, bronze)
             checks = row_checks(entities) + gold_checks(warehouse, entities)

@@ -27,7 +27,7 @@ class Warehouse:
 
     @classmethod
     def trino(cls, server: TrinoServer, databases: Mapping[str, str]) -> Warehouse:
-        where = f"Trino at {server.endpoint} (Gold marts as awsdatacatalog.{databases['gold']}.<name>)"
+        where = f"Trino (Gold marts as awsdatacatalog.{databases['gold']}.<name>; it stops with the run)"
         return cls("trino", server.connect(), databases, where)
 
     def table(self, layer: str, model: str) -> str:
