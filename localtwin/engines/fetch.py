@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from connector.build import run_maven
@@ -27,15 +28,8 @@ _MARKER = ".complete"
 
 def kafka_libs(version: str = KAFKA_VERSION, cache_dir: Path = DEFAULT_CACHE) -> Path:
     """The directory holding the Kafka + Connect jars for `version`, fetching them first if needed."""
-    target = cache_dir / f"kafka-{version}"
-    libs = target / "libs"
-    stamp = _stamp(version)
-    marker = target / _MARKER
-    if marker.is_file() and marker.read_text().strip() == stamp and any(libs.glob("kafka_2.13-*.jar")):
-        return libs
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".kafka-{version}-", dir=cache_dir))
-    try:
+
+    def fill(staging: Path) -> Path:
         run_maven(
             KAFKA_POM,
             [
@@ -46,12 +40,36 @@ def kafka_libs(version: str = KAFKA_VERSION, cache_dir: Path = DEFAULT_CACHE) ->
             "reachable)",
             FetchError,
         )  # fmt: skip
-        (staging / _MARKER).write_text(stamp + "\n")
+        return staging
+
+    target = fetched_once(
+        cache_dir / f"kafka-{version}",
+        _stamp(version),
+        fill,
+        valid=lambda found: any(found.glob("libs/kafka_2.13-*.jar")),
+    )
+    return target / "libs"
+
+
+def fetched_once(
+    target: Path, stamp: str, fill: Callable[[Path], Path], valid: Callable[[Path], bool] = lambda _: True
+) -> Path:
+    """`target`, filled once per `stamp`: `fill(staging)` fetches into a temporary directory beside it and returns
+    the directory to install, which gets a marker holding `stamp` and replaces `target`. A fetch cut short leaves
+    nothing half-done; a later call with the same stamp (and `valid` content) returns at once."""
+    marker = target / _MARKER
+    if marker.is_file() and marker.read_text().strip() == stamp and valid(target):
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        filled = fill(staging)
+        (filled / _MARKER).write_text(stamp + "\n")
         shutil.rmtree(target, ignore_errors=True)
-        staging.replace(target)
+        filled.replace(target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return libs
+    return target
 
 
 def java_binary() -> str:

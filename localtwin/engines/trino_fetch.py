@@ -7,38 +7,27 @@ plugins hard-link their jars to lib/, and `dependency:unpack` writes those links
 
 from __future__ import annotations
 
-import shutil
 import tarfile
-import tempfile
 from pathlib import Path
 
 from connector.build import run_maven
 from localtwin.engines.errors import FetchError
-from localtwin.engines.fetch import DEFAULT_CACHE
+from localtwin.engines.fetch import DEFAULT_CACHE, fetched_once
 
 TRINO_POM = Path(__file__).resolve().parent / "trino" / "pom.xml"
 TRINO_VERSION = "476"
-_MARKER = ".complete"
 
 
 def trino_home(version: str = TRINO_VERSION, cache_dir: Path = DEFAULT_CACHE) -> Path:
     """The unpacked `trino-server-<version>` directory (holding bin/launcher), fetching it first if needed."""
-    target = cache_dir / f"trino-server-{version}"
-    marker = target / _MARKER
-    if marker.is_file() and marker.read_text().strip() == version:
-        return target
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".trino-{version}-", dir=cache_dir))
-    try:
+
+    def fill(staging: Path) -> Path:
         run_maven(
             TRINO_POM,
-            [
-                "dependency:copy", f"-Dartifact=io.trino:trino-server:{version}:tar.gz",
-                f"-DoutputDirectory={staging}",
-            ],
+            ["dependency:copy", f"-Dartifact=io.trino:trino-server:{version}:tar.gz", f"-DoutputDirectory={staging}"],
             f"fetch Trino {version} from Maven Central (check that the version exists and Maven Central is reachable)",
             FetchError,
-        )  # fmt: skip
+        )
         archive = staging / f"trino-server-{version}.tar.gz"
         with tarfile.open(archive) as tar:
             tar.extractall(staging, filter="data")
@@ -46,9 +35,6 @@ def trino_home(version: str = TRINO_VERSION, cache_dir: Path = DEFAULT_CACHE) ->
         unpacked = staging / f"trino-server-{version}"
         if not (unpacked / "bin" / "launcher").is_file():
             raise FetchError(f"the Trino {version} tar.gz did not unpack to {unpacked.name}/bin/launcher")
-        (unpacked / _MARKER).write_text(version + "\n")
-        shutil.rmtree(target, ignore_errors=True)
-        unpacked.replace(target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return target
+        return unpacked
+
+    return fetched_once(cache_dir / f"trino-server-{version}", version, fill)
