@@ -25,7 +25,7 @@ from lambdas.ingestion.cli import ingest_landing
 from lambdas.ingestion.report import IngestionReport
 from lambdas.ingestion.storage import S3Bronze
 from lambdas.logs import written_to
-from localtwin import session
+from localtwin import explore, session
 from localtwin.data import SourceFiles, prepare_sources
 from localtwin.engines import LocalEngines
 from localtwin.follow import FollowSettings, Freshness, follow_stream
@@ -116,6 +116,13 @@ def run(settings: RunSettings, engines: LocalEngines | None = None) -> RunResult
             _, bronze = run_buckets(settings.run_dir.name)
             session.record(session.Session.of(own, settings.run_dir, settings.warehouse, bronze))
         result = _run_on(own, settings, sources, clock)
+        if settings.keep:
+            with clock.stage("start Airflow and trigger the DAGs"):
+                buckets = run_buckets(settings.run_dir.name)
+                airflow, _ = explore.start_airflow(
+                    own, settings.run_dir, settings.warehouse, buckets, sources.directory
+                )
+            session.record(session.Session.of(own, settings.run_dir, settings.warehouse, buckets[1], airflow))
     except BaseException:
         _stop(own, clock, settings.keep)
         raise

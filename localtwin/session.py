@@ -18,6 +18,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from localtwin.airflow.server import LocalAirflow
 from localtwin.engines import LocalEngines
 from localtwin.engines.s3 import LOCAL_CREDENTIALS, LOCAL_REGION
 
@@ -46,13 +47,21 @@ class Session:
     connect_url: str
     s3_endpoint: str
     processes: list[EngineProcess]
+    airflow_url: str | None = None
 
     @classmethod
-    def of(cls, engines: LocalEngines, run_dir: Path, warehouse: Path, bronze_bucket: str) -> Session:
+    def of(
+        cls,
+        engines: LocalEngines,
+        run_dir: Path,
+        warehouse: Path,
+        bronze_bucket: str,
+        airflow: LocalAirflow | None = None,
+    ) -> Session:
+        managed = [engine.process for engine in (engines.s3, engines.broker, engines.connect) if engine is not None]
+        managed += airflow.processes if airflow is not None else []
         processes = [
-            EngineProcess(engine.process.name, pid, _cmdline(pid))
-            for engine in (engines.s3, engines.broker, engines.connect)
-            if engine is not None and (pid := engine.process.pid) is not None
+            EngineProcess(process.name, pid, _cmdline(pid)) for process in managed if (pid := process.pid) is not None
         ]
         return cls(
             str(run_dir),
@@ -62,6 +71,7 @@ class Session:
             engines.connect_url,
             engines.s3_endpoint,
             processes,
+            airflow.url if airflow is not None else None,
         )
 
     def alive(self) -> list[EngineProcess]:
@@ -84,6 +94,7 @@ class Session:
                 f".venv/bin/python -c \"import duckdb; duckdb.connect('{self.warehouse}', read_only=True)"
                 ".sql('from gold.fct_orders limit 5').show()\"",
             ),
+            *([("Airflow UI", f"{self.airflow_url} (no login: every visitor is admin)")] if self.airflow_url else []),
             ("run folder", self.run_dir),
             ("stop everything", "make down"),
         ]

@@ -34,7 +34,10 @@ def test_up_keeps_the_engines_reachable_until_down_stops_exactly_them(up_file, t
         assert result.ok
         up = session.load()
         assert up is not None and {p.name for p in up.alive()} == {p.name for p in up.processes}
-        assert len(up.processes) == 3
+        # Kafka, Connect, the S3 server, and Airflow's api-server, scheduler and dag-processor.
+        assert len(up.processes) == 6
+        with urllib.request.urlopen(f"{up.airflow_url}/api/v2/monitor/health", timeout=10) as response:
+            assert response.status == 200
         port = int(up.bootstrap_servers.rsplit(":", 1)[1])
         assert port_open(port)
         with urllib.request.urlopen(f"{up.connect_url}/connectors", timeout=10) as response:
