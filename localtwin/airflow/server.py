@@ -43,7 +43,7 @@ class LocalAirflow:
         logs = self.home.path / "processes"
         python = str(self.home.python)
         commands = {
-            "airflow api-server": ["api-server", "--host", "127.0.0.1", "--port", str(self.port)],
+            "airflow api-server": ["api-server", "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1"],
             "airflow scheduler": ["scheduler"],
             "airflow dag-processor": ["dag-processor"],
         }
@@ -70,7 +70,8 @@ class LocalAirflow:
         result = self.home.airflow(*args)
         if result.returncode != 0:
             raise AirflowSetupError(f"`airflow dags trigger {dag_id}` failed:\n{result.stdout}{result.stderr}")
-        (run,) = json.loads(result.stdout[result.stdout.index("[") :])
+        # The JSON is the last line; Airflow's own log lines come before it on stdout.
+        (run,) = json.loads(result.stdout.strip().splitlines()[-1])
         return str(run["dag_run_id"])
 
     def wait_for(self, dag_id: str, run_id: str, timeout_s: float = 900.0) -> str:
