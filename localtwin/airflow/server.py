@@ -98,7 +98,8 @@ class LocalAirflow:
     def _server_config(self) -> dict[str, str]:
         return {
             "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-            "AIRFLOW__CORE__PARALLELISM": "2",
+            # One task at a time: DuckDB has a single writer, and two Cosmos dbt tasks at once fail on its file lock.
+            "AIRFLOW__CORE__PARALLELISM": "1",
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.url}/execution/",
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
