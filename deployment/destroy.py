@@ -12,7 +12,7 @@ import argparse
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import timedelta
 
 from deployment.aws import environment_stacks, reader_session
@@ -41,9 +41,16 @@ def destroy(
     say: Callable[[str], None] = print,
     poll_seconds: float = POLL_SECONDS,
     eni_limit: timedelta = ENI_WAIT_LIMIT,
+    components: Collection[str] | None = None,
 ) -> None:
+    """Delete the environment's live stacks, or only those of `components` (`make pause`)."""
     network = environment.stack_name("Network")
-    live = {stack.name: stack for stack in environment_stacks(cloudformation, environment.slug)}
+    wanted = None if components is None else {environment.stack_name(component) for component in components}
+    live = {
+        stack.name: stack
+        for stack in environment_stacks(cloudformation, environment.slug)
+        if wanted is None or stack.name in wanted
+    }
     others = sorted(name for name in live if name != network)
     if others and run_cdk(["destroy", "--force", *others]) != 0:
         raise DestroyFailed(f"cdk destroy of {', '.join(others)} failed (see above); {network} was left alone")

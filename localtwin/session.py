@@ -47,6 +47,7 @@ class Session:
     connect_url: str
     s3_endpoint: str
     processes: list[EngineProcess]
+    other_aws_endpoint: str | None = None
     airflow_url: str | None = None
 
     @classmethod
@@ -58,7 +59,8 @@ class Session:
         bronze_bucket: str,
         airflow: LocalAirflow | None = None,
     ) -> Session:
-        managed = [engine.process for engine in (engines.s3, engines.broker, engines.connect) if engine is not None]
+        engine_processes = (engines.s3, engines.moto, engines.broker, engines.connect)
+        managed = [engine.process for engine in engine_processes if engine is not None]
         managed += airflow.processes if airflow is not None else []
         processes = [
             EngineProcess(process.name, pid, _cmdline(pid)) for process in managed if (pid := process.pid) is not None
@@ -71,6 +73,7 @@ class Session:
             engines.connect_url,
             engines.s3_endpoint,
             processes,
+            engines.aws_endpoints.other,
             airflow.url if airflow is not None else None,
         )
 
@@ -83,7 +86,8 @@ class Session:
         rows = [
             ("Kafka bootstrap", self.bootstrap_servers),
             ("Kafka Connect REST", f"{self.connect_url}/connectors?expand=status"),
-            ("S3 endpoint", f"{self.s3_endpoint} (key {key}, secret {secret}, region {LOCAL_REGION})"),
+            ("S3 endpoint (versitygw)", f"{self.s3_endpoint} (key {key}, secret {secret}, region {LOCAL_REGION})"),
+            ("other AWS APIs (moto)", self.other_aws_endpoint or "not started"),
             (
                 "  list the lake",
                 f"AWS_ACCESS_KEY_ID={key} AWS_SECRET_ACCESS_KEY={secret} "

@@ -19,7 +19,7 @@ def create_app(
     """The app for the branch in `context` (or `-c branch=`, or git), with cdk-nag in its synth path.
 
     Optional context: `account`, `region` (else CDK_DEFAULT_ACCOUNT/REGION), `alert_email` (app.py passes
-    KEYSTONE_ALERT_EMAIL as it; `-c alert_email=` wins).
+    KEYSTONE_ALERT_EMAIL as it; `-c alert_email=` wins), `paused` ("true": the paused environment, `make pause`).
     """
     app = cdk.App(context=offline_context() | (context or {}), outdir=outdir)
     environment = resolve_environment(
@@ -29,6 +29,9 @@ def create_app(
         now=now,
         alert_email=app.node.try_get_context("alert_email") or None,
     )
-    lakehouse = build_lakehouse(app, environment)
+    paused = str(app.node.try_get_context("paused") or "false").lower()
+    if paused not in ("true", "false"):
+        raise ValueError(f"context paused={paused!r}: expected true or false")
+    lakehouse = build_lakehouse(app, environment, paused=paused == "true")
     add_compliance_checks(app)
     return app, environment, lakehouse

@@ -21,7 +21,7 @@ from lambdas.ingestion.cli import ingest_directory
 from lambdas.ingestion.storage import S3Bronze
 from tests.fixtures.bronze_writer import purchase_times, read_rows, stream_events, write_events
 from tests.fixtures.dbt_cli import DbtProject, DbtRun, query
-from tests.fixtures.moto import MOTO_ENVIRONMENT, moto_server
+from tests.fixtures.s3 import S3_ENVIRONMENT, s3_server
 
 pytestmark = pytest.mark.slow
 
@@ -54,13 +54,13 @@ def generated_build(tmp_path_factory: pytest.TempPathFactory) -> GeneratedBuild:
         rows = read_rows(csv_dir / TABLES[name].file_name, TABLES[name])
         write_events(events_dir, TABLES[name], stream_events(rows, purchase_times(orders)), ARRIVAL, f"{name}-0")
 
-    with moto_server() as endpoint:
+    with s3_server() as endpoint:
         s3 = boto3.client(
             "s3",
             endpoint_url=endpoint,
-            region_name=MOTO_ENVIRONMENT["AWS_REGION"],
-            aws_access_key_id=MOTO_ENVIRONMENT["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=MOTO_ENVIRONMENT["AWS_SECRET_ACCESS_KEY"],
+            region_name=S3_ENVIRONMENT["AWS_REGION"],
+            aws_access_key_id=S3_ENVIRONMENT["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=S3_ENVIRONMENT["AWS_SECRET_ACCESS_KEY"],
             config=Config(s3={"addressing_style": "path"}),
         )
         s3.create_bucket(Bucket=BUCKET)
@@ -70,7 +70,7 @@ def generated_build(tmp_path_factory: pytest.TempPathFactory) -> GeneratedBuild:
             s3.upload_file(str(path), BUCKET, path.relative_to(events_dir).as_posix())
 
         target = LocalTarget(f"s3://{BUCKET}", work / "lake.duckdb", work / "duckdb_extensions", endpoint)
-        run = DbtProject(work, {**MOTO_ENVIRONMENT, **target.environment()}).run("build")
+        run = DbtProject(work, {**S3_ENVIRONMENT, **target.environment()}).run("build")
     return GeneratedBuild(csv_dir, target.duckdb_path, run)
 
 

@@ -16,6 +16,7 @@ from moto import mock_aws
 
 from deployment.destroy import DestroyFailed, destroy
 from environments import resolve_environment
+from stacks.lakehouse import COMPUTE_COMPONENTS
 
 REGION = "us-east-1"
 ENVIRONMENT = resolve_environment("feat-gone")
@@ -116,3 +117,15 @@ def test_interfaces_that_never_go_leave_the_network_stack_with_a_clear_error(acc
     assert account.live() == {NETWORK}
     assert all(NETWORK not in call for call in account.cdk_calls)
     assert account.now == 600
+
+
+def test_a_pause_deletes_the_compute_stacks_and_keeps_the_others(account):
+    account.release_after_sleeps = 1
+
+    account.destroy(components=COMPUTE_COMPONENTS)
+
+    assert account.cdk_calls == [
+        ["destroy", "--force", ENVIRONMENT.stack_name("Streaming")],
+        ["destroy", "--force", "--exclusively", NETWORK],
+    ]
+    assert account.live() == {ENVIRONMENT.stack_name("Ingestion")}

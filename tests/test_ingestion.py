@@ -1,4 +1,4 @@
-"""Batch ingestion against a real S3 API (moto in server mode): the real sample, bad inputs, idempotency,
+"""Batch ingestion against a real S3 server (versitygw, tests/fixtures/s3.py): the real sample, bad inputs, idempotency,
 the Lambda handler with the real S3 event shape, and transient S3 errors.
 
 The S3 server is this module's own session fixture (`ingestion_s3`): the shared `local_s3` fixture of
@@ -39,18 +39,18 @@ from lambdas.ingestion.report import FileResult
 from lambdas.ingestion.routing import UnknownTable
 from lambdas.ingestion.storage import LocalBronze, LocalSource, S3Bronze, S3Source
 from tests.fixtures.lambda_context import LambdaContext
-from tests.fixtures.moto import moto_server
+from tests.fixtures.s3 import S3_ENVIRONMENT, s3_server
 
 pytestmark = pytest.mark.slow
 
-REGION = "us-east-1"
-CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": REGION}
+REGION = S3_ENVIRONMENT["AWS_REGION"]
+CREDENTIALS = S3_ENVIRONMENT
 
 
 @pytest.fixture(scope="session")
 def ingestion_s3() -> Iterator[str]:
-    """A moto S3 server on a free loopback port for this module; yields its endpoint URL."""
-    with moto_server() as endpoint:
+    """The S3 server for this module; yields its endpoint URL."""
+    with s3_server() as endpoint:
         yield endpoint
 
 
@@ -59,8 +59,8 @@ def make_client(endpoint: str, max_attempts: int = 3) -> Any:
         "s3",
         endpoint_url=endpoint,
         region_name=REGION,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
+        aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
         config=Config(retries={"mode": "standard", "max_attempts": max_attempts}, s3={"addressing_style": "path"}),
     )
 

@@ -1,7 +1,7 @@
 """Every file gets a verdict, gzip exports, and row-level problems that stay row-level (issue 14, items 2 and 3).
 
 The CLI cases run `python -m lambdas.ingestion` in a subprocess, as a user would, and assert what it prints and
-its exit code; the Lambda cases push landing objects through `handler.ingest_objects` on a moto S3 server.
+its exit code; the Lambda cases push landing objects through `handler.ingest_objects` on the local S3 server.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from contracts.olist import TABLES
 from lambdas.ingestion.handler import ingest_objects
 from lambdas.ingestion.ingest import ingest_file
 from lambdas.ingestion.storage import LocalBronze, LocalSource, S3Bronze
-from tests.fixtures.moto import MOTO_ENVIRONMENT, moto_server
 from tests.fixtures.olist_data import REPO_ROOT
+from tests.fixtures.s3 import S3_ENVIRONMENT, s3_server
 
 REVIEWS = TABLES["order_reviews"]
 ITEMS = TABLES["order_items"]
@@ -110,8 +110,8 @@ def test_a_folder_with_nothing_to_ingest_is_not_a_success(tmp_path: Path) -> Non
 
 @pytest.fixture(scope="module")
 def landing_s3() -> Iterator[Any]:
-    with moto_server() as endpoint, pytest.MonkeyPatch.context() as env:
-        for name, value in MOTO_ENVIRONMENT.items():
+    with s3_server() as endpoint, pytest.MonkeyPatch.context() as env:
+        for name, value in S3_ENVIRONMENT.items():
             env.setenv(name, value)
         yield boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
 

@@ -1,4 +1,4 @@
-"""`make run` end to end: the real sample through every stage, twice, and a Connect crash mid-stream."""
+"""`make run` end to end: the real sample through every stage, twice, and a Connect or S3 crash mid-stream."""
 
 import json
 import re
@@ -155,10 +155,13 @@ def test_report_html_renders_in_headless_chromium_with_no_broken_image_or_link(t
     assert body and f'data-images="{len(CHARTS)}" data-broken="0"' in body.group(0), body
 
 
-def test_killing_the_connect_worker_mid_stream_loses_nothing(local_engines, local_s3, tmp_path):
+# A crash of the Connect worker (it resumes from committed offsets), or of the S3 server under the sink, kept down
+# longer than the sink's 3 s rotation so that uploads fail and are retried.
+@pytest.mark.parametrize(("crash", "options"), [("restart_connect", {}), ("restart_s3", {"outage_s": 8.0})])
+def test_killing_an_engine_mid_stream_loses_nothing(crash, options, local_engines, local_s3, tmp_path):
     source = tmp_path / "source"
     generate(GeneratorConfig(orders=1500, seed=11), source, tables=["orders", "order_items"])
-    bucket = f"kill-connect-{uuid.uuid4().hex[:8]}"
+    bucket = f"kill-{crash.removeprefix('restart_')}-{uuid.uuid4().hex[:8]}"
     local_s3.create_bucket(Bucket=bucket)
     suffix = f".kill{uuid.uuid4().hex[:6]}"
     start_stream(local_engines, bucket, ["orders", "order_items"], topic_suffix=suffix)
@@ -175,7 +178,7 @@ def test_killing_the_connect_worker_mid_stream_loses_nothing(local_engines, loca
     seen = LandedEvents()
     while not seen.seen_keys:  # the sink has written something: it is mid-stream
         seen.refresh(local_s3, bucket)
-    local_engines.restart_connect(hard=True)
+    getattr(local_engines, crash)(hard=True, **options)
     producer.join()
 
     report = reports[0]

@@ -7,10 +7,12 @@ import sys
 import time
 import urllib.request
 
+import boto3
 import pytest
 
 from localtwin import session
 from localtwin.engines.process import port_open
+from localtwin.engines.s3 import LOCAL_CREDENTIALS, LOCAL_REGION
 from localtwin.pipeline import RunSettings, run
 
 
@@ -19,6 +21,13 @@ def up_file(tmp_path, monkeypatch):
     path = tmp_path / "up.json"
     monkeypatch.setattr(session, "UP_FILE", path)
     return path
+
+
+def _credentials() -> dict[str, str]:
+    return {
+        "aws_access_key_id": LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        "aws_secret_access_key": LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+    }
 
 
 def _alive(pid: int) -> bool:
@@ -34,15 +43,18 @@ def test_up_keeps_the_engines_reachable_until_down_stops_exactly_them(up_file, t
         assert result.ok
         up = session.load()
         assert up is not None and {p.name for p in up.alive()} == {p.name for p in up.processes}
-        # Kafka, Connect, the S3 server, and Airflow's api-server, scheduler and dag-processor.
-        assert len(up.processes) == 6
+        # The S3 server, moto, Kafka, Connect, and Airflow's api-server, scheduler and dag-processor.
+        assert len(up.processes) == 7
         with urllib.request.urlopen(f"{up.airflow_url}/api/v2/monitor/health", timeout=10) as response:
             assert response.status == 200
         port = int(up.bootstrap_servers.rsplit(":", 1)[1])
         assert port_open(port)
         with urllib.request.urlopen(f"{up.connect_url}/connectors", timeout=10) as response:
             assert b"bronze-sink" in response.read()
-        with urllib.request.urlopen(up.s3_endpoint, timeout=10) as response:
+        s3 = boto3.client("s3", endpoint_url=up.s3_endpoint, region_name=LOCAL_REGION, **_credentials())
+        assert "Buckets" in s3.list_buckets()
+        assert up.other_aws_endpoint is not None
+        with urllib.request.urlopen(f"{up.other_aws_endpoint}/moto-api/", timeout=10) as response:
             assert response.status == 200
 
         with pytest.raises(session.AlreadyUp, match="make down"):

@@ -171,27 +171,30 @@
     {{ return('') }}
 {%- endmacro %}
 
-{#- (name, DuckDB type) of a Bronze source's columns, as its Glue table declares them. -#}
+{#- (name, DuckDB type) of a Bronze source's columns, as its Glue table declares them (the generated sources carry
+    the Glue types: contracts/ for batch files, contracts/envelope.py for events). -#}
 {% macro duckdb_bronze_columns(node) -%}
     {%- set meta = node.config.meta -%}
     {%- set typed = [] -%}
-    {%- if meta.kind == 'stream' -%}
-        {%- set payload = [] -%}
-        {%- for column in olist_contracts()[meta.contract_table].columns -%}
-            {%- do payload.append('"' ~ column.name ~ '" VARCHAR') -%}
-        {%- endfor -%}
-        {%- do typed.extend([
-            ('event_id', 'VARCHAR'), ('event_type', 'VARCHAR'), ('event_time', 'VARCHAR'),
-            ('schema_version', 'INTEGER'), ('source', 'STRUCT("file" VARCHAR, "row" BIGINT)'),
-            ('payload', 'STRUCT(' ~ payload | join(', ') ~ ')'),
-        ]) -%}
-    {%- else -%}
-        {%- for column in node.columns.values() if column.name not in meta.partition_keys -%}
-            {%- do typed.append((column.name, sql_type(column.data_type))) -%}
-        {%- endfor -%}
-    {%- endif -%}
+    {%- for column in node.columns.values() if column.name not in meta.partition_keys -%}
+        {%- do typed.append((column.name, duckdb_column_type(column.data_type))) -%}
+    {%- endfor -%}
     {%- for key in meta.partition_keys -%}
         {%- do typed.append((key, 'VARCHAR')) -%}
     {%- endfor -%}
     {{ return(typed) }}
+{%- endmacro %}
+
+{#- A Glue column type in DuckDB's spelling; `struct<name:type,...>` (one level, as the envelope's) becomes
+    STRUCT("name" type, ...). -#}
+{% macro duckdb_column_type(glue_type) -%}
+    {%- if not glue_type.startswith('struct<') -%}
+        {{ return(sql_type(glue_type)) }}
+    {%- endif -%}
+    {%- set fields = [] -%}
+    {%- for member in glue_type[7:-1].split(',') -%}
+        {%- set name, member_type = member.split(':', 1) -%}
+        {%- do fields.append('"' ~ name ~ '" ' ~ sql_type(member_type)) -%}
+    {%- endfor -%}
+    {{ return('STRUCT(' ~ fields | join(', ') ~ ')') }}
 {%- endmacro %}

@@ -1,7 +1,8 @@
-"""`LocalEngines`: Kafka broker, Kafka Connect worker (with the S3 sink plugin) and an S3 server, together.
+"""`LocalEngines`: Kafka broker, Kafka Connect worker (with the S3 sink plugin), an S3 server (versitygw) and
+moto for the AWS APIs without a local engine (Glue, IAM, STS…), together.
 
     with LocalEngines() as engines:
-        engines.bootstrap_servers, engines.connect_url, engines.s3_endpoint
+        engines.bootstrap_servers, engines.connect_url, engines.aws_endpoints.s3, engines.aws_endpoints.other
 
 Everything runs on 127.0.0.1 on free ports, in a work directory of its own, and is stopped on exit,
 exceptions included: each engine runs in its own process group and the whole group is stopped.
@@ -12,6 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +25,7 @@ from connector.s3_sink import S3SinkSettings, connector_config, worker_propertie
 from localtwin.engines.errors import PortConflict
 from localtwin.engines.fetch import KAFKA_VERSION, java_binary, kafka_libs
 from localtwin.engines.kafka import ConnectWorker, JvmSettings, KafkaBroker
+from localtwin.engines.moto import MotoServer
 from localtwin.engines.s3 import LOCAL_CREDENTIALS, LOCAL_REGION, S3Server
 
 _PORT_ATTEMPTS = 3
@@ -37,6 +40,20 @@ class EngineSettings:
     offset_flush_interval_ms: int = 2_000
     with_connect: bool = True
     with_s3: bool = True
+    with_moto: bool = True
+
+
+@dataclass(frozen=True)
+class AwsEndpoints:
+    """Where the twin's AWS APIs answer: S3 on its own server, every other service on moto (None: not started)."""
+
+    s3: str
+    other: str | None
+
+    def environment(self) -> dict[str, str]:
+        """AWS SDK endpoint variables: the service-specific one wins over the general one."""
+        general = {"AWS_ENDPOINT_URL": self.other} if self.other else {}
+        return {**general, "AWS_ENDPOINT_URL_S3": self.s3}
 
 
 class LocalEngines:
@@ -55,6 +72,7 @@ class LocalEngines:
         self.broker: KafkaBroker | None = None
         self.connect: ConnectWorker | None = None
         self.s3: S3Server | None = None
+        self.moto: MotoServer | None = None
 
     @property
     def bootstrap_servers(self) -> str:
@@ -69,13 +87,17 @@ class LocalEngines:
         return self._require(self.s3, "S3 server").endpoint
 
     @property
+    def aws_endpoints(self) -> AwsEndpoints:
+        return AwsEndpoints(self.s3_endpoint, self.moto.endpoint if self.moto is not None else None)
+
+    @property
     def region(self) -> str:
         return LOCAL_REGION
 
     @property
     def aws_environment(self) -> dict[str, str]:
-        """Environment variables under which AWS SDKs reach the local S3 server (merge into os.environ)."""
-        return {**LOCAL_CREDENTIALS, "AWS_REGION": LOCAL_REGION, "AWS_ENDPOINT_URL_S3": self.s3_endpoint}
+        """Environment variables under which AWS SDKs reach the local AWS endpoints (merge into os.environ)."""
+        return {**LOCAL_CREDENTIALS, "AWS_REGION": LOCAL_REGION, **self.aws_endpoints.environment()}
 
     def s3_client(self):  # type: ignore[no-untyped-def]
         """A boto3 S3 client on the local S3 server."""
@@ -108,7 +130,7 @@ class LocalEngines:
 
     def stop(self) -> None:
         """Stop every engine that was started (Connect first, it depends on the broker); never raises early."""
-        for engine in (self.connect, self.broker, self.s3):
+        for engine in (self.connect, self.broker, self.s3, self.moto):
             if engine is not None:
                 engine.stop()
         if self._own_work_dir:
@@ -144,16 +166,27 @@ class LocalEngines:
         connect.start()
         connect.wait_ready()
 
+    def restart_s3(self, hard: bool = True, outage_s: float = 0.0) -> None:
+        """Kill (or stop) the S3 server, keep it down `outage_s`, start it again on the same port and directory."""
+        s3 = self._require(self.s3, "S3 server")
+        s3.kill() if hard else s3.stop()
+        time.sleep(outage_s)
+        s3.start()
+        s3.wait_ready()
+
     def _start(self) -> None:
         java = java_binary()
         libs = kafka_libs(self.settings.kafka_version)
         makers: list[Callable[[], Engine]] = []
         if self.settings.with_s3:
             makers.append(lambda: S3Server(self.work_dir / "s3"))
+        if self.settings.with_moto:
+            makers.append(lambda: MotoServer(self.work_dir / "moto"))
         makers.append(lambda: KafkaBroker(JvmSettings(java, libs, self.settings.heap), self.work_dir / "broker"))
-        # The S3 server and the broker start side by side; Connect needs the broker.
+        # The AWS servers and the broker start side by side; Connect needs the broker.
         started = _start_together(makers)
         self.s3 = next((engine for engine in started if isinstance(engine, S3Server)), None)
+        self.moto = next((engine for engine in started if isinstance(engine, MotoServer)), None)
         self.broker = next(engine for engine in started if isinstance(engine, KafkaBroker))
         if self.settings.with_connect:
             plugin_path = self.work_dir / "plugins"

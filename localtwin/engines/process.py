@@ -128,3 +128,29 @@ class ManagedProcess:
         if timeout:
             return StartupTimeout(message + hint, tail)
         return EngineStartupError(message + hint, tail)
+
+
+class LoopbackHttpServer:
+    """A server child process on a free loopback port, ready when `answers()` says so."""
+
+    def __init__(self, name: str, command_for_port: Callable[[int], Sequence[str]], log_path: Path,
+                 startup_timeout_s: float) -> None:  # fmt: skip
+        self.port = free_port()
+        self.startup_timeout_s = startup_timeout_s
+        self.process = ManagedProcess(name, command_for_port(self.port), log_path)
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.process.start()
+
+    def wait_ready(self) -> None:
+        self.process.wait_ready(self.answers, self.startup_timeout_s)
+
+    def stop(self) -> None:
+        self.process.stop(grace_s=5.0)
+
+    def answers(self) -> bool:
+        raise NotImplementedError
