@@ -8,9 +8,10 @@ Every process started is stopped on the way out, on failure and Ctrl-C included.
 
 from __future__ import annotations
 
+import functools
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,7 @@ from lambdas.ingestion.report import IngestionReport
 from lambdas.ingestion.storage import S3Bronze
 from lambdas.logs import written_to
 from localtwin import explore, session
+from localtwin.airflow.server import LocalAirflow
 from localtwin.data import SourceFiles, prepare_sources
 from localtwin.engines import LocalEngines
 from localtwin.follow import FollowSettings, Freshness, follow_stream
@@ -78,10 +80,13 @@ class RunResult:
     timings: dict[str, float] = field(default_factory=dict)
     quarantined: list[QuarantinedRow] = field(default_factory=list)
     freshness: Freshness | None = None
+    dag_runs: list[explore.DagRunOutcome] = field(default_factory=list)  # `make up`'s runs on Airflow
+    # The report written again with further Markdown sections (make up adds its Airflow runs); set by every run.
+    rewrite_report: Callable[[Sequence[str]], Path] | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
-        return all(check.ok for check in self.checks)
+        return all(check.ok for check in self.checks) and all(run.ok for run in self.dag_runs)
 
 
 class _Stopwatch:
@@ -117,18 +122,37 @@ def run(settings: RunSettings, engines: LocalEngines | None = None) -> RunResult
             session.record(session.Session.of(own, settings.run_dir, settings.warehouse, bronze))
         result = _run_on(own, settings, sources, clock)
         if settings.keep:
-            with clock.stage("start Airflow and trigger the DAGs"):
-                buckets = run_buckets(settings.run_dir.name)
-                airflow, _ = explore.start_airflow(
-                    own, settings.run_dir, settings.warehouse, buckets, sources.directory
-                )
-            session.record(session.Session.of(own, settings.run_dir, settings.warehouse, buckets[1], airflow))
+            _explore(own, settings, sources, clock, result)
     except BaseException:
         _stop(own, clock, settings.keep)
         raise
     if not settings.keep:
         _stop(own, clock, settings.keep)
     return result
+
+
+def _explore(
+    engines: LocalEngines, settings: RunSettings, sources: SourceFiles, clock: _Stopwatch, result: RunResult
+) -> None:
+    """`make up`: the three DAGs on a local Airflow over this run's engines, then the report again with their runs
+    (and the Data Docs their transform published). A failed DAG run leaves everything up, to be looked into."""
+    buckets = run_buckets(settings.run_dir.name)
+
+    def record(airflow: LocalAirflow) -> None:
+        session.record(session.Session.of(engines, settings.run_dir, settings.warehouse, buckets[1], airflow))
+
+    with clock.stage("start Airflow"):
+        airflow = explore.start_airflow(
+            engines, settings.run_dir, settings.warehouse, buckets, sources.directory, on_started=record
+        )
+    try:
+        with clock.stage("Airflow: replay, ingestion, transform"):
+            result.dag_runs = explore.run_dags(airflow)
+    except BaseException:
+        airflow.stop()
+        raise
+    assert result.rewrite_report is not None
+    result.report = result.rewrite_report(explore.report_section(result.dag_runs))
 
 
 def _stop(engines: LocalEngines, clock: _Stopwatch, recorded: bool) -> None:
@@ -194,7 +218,9 @@ def _stages(engines: LocalEngines, settings: RunSettings, sources: SourceFiles, 
             warehouse.close()
             lake.close()
         quarantined = _quarantined_rows(s3, bronze, produced)
-        report = write_report(
+        own_sections = freshness.markdown() if freshness else []
+        report_with = functools.partial(
+            write_report,
             settings.run_dir,
             origin=sources.origin,
             entities=entities,
@@ -206,11 +232,12 @@ def _stages(engines: LocalEngines, settings: RunSettings, sources: SourceFiles, 
             charts=charts,
             warehouse=settings.warehouse,
             lineage=lineage,
-            sections=freshness.markdown() if freshness else [],
         )
+        report = report_with(sections=own_sections)
     return RunResult(
-        settings.run_dir, report, settings.warehouse, entities, checks, clock.timings, quarantined, freshness
-    )
+        settings.run_dir, report, settings.warehouse, entities, checks, clock.timings, quarantined, freshness,
+        rewrite_report=lambda sections: report_with(sections=[*own_sections, *sections]),
+    )  # fmt: skip
 
 
 def run_buckets(run_name: str) -> tuple[str, str]:

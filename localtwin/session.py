@@ -2,8 +2,9 @@
 
 `make up` (`python -m localtwin --keep`) records its engine processes in `.runs/up.json` as soon as they have
 started, so `make down` (`python -m localtwin.session down`) finds them after a finished run and after a crash
-alike. A process is recognised by its pid *and* its command line, so a pid the system has since reused for
-something else is never signalled.
+alike. A process is recognised by its pid *and* its start time, so a pid the system has since reused for
+something else is never signalled (not by its command line: Airflow's api-server rewrites its own). Airflow's
+processes are also found by their AIRFLOW_HOME (localtwin/airflow/server.py), which its dbt commands carry too.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from localtwin.airflow.server import LocalAirflow
+from localtwin.airflow.server import LocalAirflow, kill_leftovers
 from localtwin.engines import LocalEngines
 from localtwin.engines.s3 import LOCAL_CREDENTIALS, LOCAL_REGION
 
@@ -35,7 +36,7 @@ class AlreadyUp(RuntimeError):
 class EngineProcess:
     name: str
     pid: int
-    cmdline: list[str]
+    started: int | None  # clock ticks after boot (/proc/<pid>/stat); None: it had already exited
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class Session:
     processes: list[EngineProcess]
     other_aws_endpoint: str | None = None
     airflow_url: str | None = None
+    airflow_home: str | None = None
 
     @classmethod
     def of(
@@ -63,7 +65,7 @@ class Session:
         managed = [engine.process for engine in engine_processes if engine is not None]
         managed += airflow.processes if airflow is not None else []
         processes = [
-            EngineProcess(process.name, pid, _cmdline(pid)) for process in managed if (pid := process.pid) is not None
+            EngineProcess(process.name, pid, started_at(pid)) for process in managed if (pid := process.pid) is not None
         ]
         return cls(
             str(run_dir),
@@ -75,10 +77,11 @@ class Session:
             processes,
             engines.aws_endpoints.other,
             airflow.url if airflow is not None else None,
+            str(airflow.home.path) if airflow is not None else None,
         )
 
     def alive(self) -> list[EngineProcess]:
-        return [process for process in self.processes if _cmdline(process.pid) == process.cmdline]
+        return [p for p in self.processes if p.started is not None and started_at(p.pid) == p.started]
 
     def table(self) -> str:
         """How to reach each engine, and how to stop them."""
@@ -141,15 +144,21 @@ def down() -> list[str]:
         time.sleep(0.2)
     for process in session.alive():
         _signal_group(process.pid, signal.SIGKILL)
+    if session.airflow_home is not None:
+        kill_leftovers(Path(session.airflow_home))
     UP_FILE.unlink()
     return [process.name for process in alive]
 
 
-def _cmdline(pid: int) -> list[str]:
+def started_at(pid: int) -> int | None:
+    """The process's start time (field 22 of /proc/<pid>/stat, after the parenthesised name); None if it has
+    exited (a zombie too: only its exit status is left, for its parent to read)."""
     try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")[:-1]
+        stat = Path(f"/proc/{pid}/stat").read_text()
     except (FileNotFoundError, ProcessLookupError):
-        return []
+        return None
+    state, *fields = stat.rsplit(")", 1)[1].split()
+    return None if state == "Z" else int(fields[18])
 
 
 def _signal_group(pid: int, sig: signal.Signals) -> None:

@@ -5,16 +5,25 @@ Airflow 3.0 splits the old webserver: tasks report to the api-server's execution
 needed. The UI logs everyone in as admin
 (`[core] simple_auth_manager_all_admins`, Simple auth manager, meant for development:
 https://airflow.apache.org/docs/apache-airflow/stable/core-concepts/auth-manager/simple/index.html).
+
+Stopping signals the three process groups, and then every process left that carries this AIRFLOW_HOME in its
+environment: Cosmos starts each dbt command in a session of its own (`os.setsid` in its subprocess hook), out of
+reach of the scheduler's group.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
 import sqlite3
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from localtwin.airflow.home import AirflowHome
@@ -22,6 +31,7 @@ from localtwin.airflow.venv import AirflowSetupError
 from localtwin.engines.process import ManagedProcess, free_port
 
 _FINISHED = ("success", "failed")
+_STOP_GRACE_S = 15.0
 
 
 @dataclass
@@ -37,6 +47,11 @@ class LocalAirflow:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout_s: float = 300.0) -> None:
+        self.launch()
+        self.wait_ready(timeout_s)
+
+    def launch(self) -> None:
+        """Migrate the metadata DB and start the three processes (not yet serving: `wait_ready`)."""
         self.home = replace(self.home, settings={**self.home.settings, **self._server_config()})
         self.home.migrate()
         env = self.home.environment()
@@ -49,17 +64,29 @@ class LocalAirflow:
         }
         for name, args in commands.items():
             process = ManagedProcess(name, [python, "-m", "airflow", *args], logs / f"{args[0]}.log", env)
-            process.start()
             self.processes.append(process)
+            process.start()
+
+    def wait_ready(self, timeout_s: float = 300.0) -> None:
         try:
             self.processes[0].wait_ready(self._healthy, timeout_s)
         except BaseException:
             self.stop()
             raise
 
-    def stop(self) -> None:
-        for process in reversed(self.processes):
-            process.stop()
+    def stop(self, grace_s: float = _STOP_GRACE_S) -> None:
+        """SIGTERM the three process groups at once, SIGKILL them after `grace_s` (at once if interrupted while
+        waiting), then SIGKILL whatever still runs with this AIRFLOW_HOME."""
+        try:
+            for process in self.processes:
+                process.terminate()
+            deadline = time.monotonic() + grace_s
+            for process in self.processes:
+                process.stop(grace_s=max(0.0, deadline - time.monotonic()))
+        finally:
+            for process in self.processes:
+                process.kill()
+            kill_leftovers(self.home.path)
 
     def trigger(self, dag_id: str, conf: dict[str, Any] | None = None, timeout_s: float = 180.0) -> str:
         """Trigger a run once the dag-processor has parsed the DAG; the run id."""
@@ -94,6 +121,10 @@ class LocalAirflow:
                 "select task_id, map_index, state from task_instance where dag_id = ? and run_id = ?", (dag_id, run_id)
             ).fetchall()
         return {(task if index < 0 else f"{task}[{index}]"): str(state) for task, index, state in rows}
+
+    def run_url(self, dag_id: str, run_id: str) -> str:
+        """The run's page in the UI."""
+        return f"{self.url}/dags/{dag_id}/runs/{urllib.parse.quote(run_id, safe='')}"
 
     def _server_config(self) -> dict[str, str]:
         return {
@@ -133,3 +164,26 @@ class LocalAirflow:
         with sqlite3.connect(self.home.path / "airflow.db", timeout=30) as db:
             row = db.execute(sql, params).fetchone()
         return row[0] if row else None
+
+
+def processes_of(home: Path) -> list[int]:
+    """Every process of this user that runs with AIRFLOW_HOME=`home` (Airflow's own, its tasks, their dbt), outside
+    the caller's session (a shell that exported the same AIRFLOW_HOME is not Airflow's)."""
+    marker = f"AIRFLOW_HOME={home}".encode()
+    own_session = os.getsid(0)
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        # Another user's process is unreadable, and a process may exit while being read: neither is Airflow's.
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError, PermissionError):
+            pid = int(entry.name)
+            if marker in (entry / "environ").read_bytes().split(b"\0") and os.getsid(pid) != own_session:
+                found.append(pid)
+    return found
+
+
+def kill_leftovers(home: Path) -> None:
+    for pid in processes_of(home):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
