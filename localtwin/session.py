@@ -132,18 +132,20 @@ def load() -> Session | None:
 
 
 def down() -> list[str]:
-    """Stop the recorded engines (SIGTERM to each process group, SIGKILL after a grace period); their names."""
+    """Stop the recorded engines, last started first (SIGTERM to its process group, SIGKILL after a grace period);
+    their names. In that order a client stops before the server it flushes to: Connect, stopped after the broker,
+    would retry it until killed."""
     session = load()
     if session is None:
         return []
     alive = session.alive()
-    for process in alive:
+    for process in reversed(alive):
         _signal_group(process.pid, signal.SIGTERM)
-    deadline = time.monotonic() + _STOP_GRACE_S
-    while session.alive() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    for process in session.alive():
-        _signal_group(process.pid, signal.SIGKILL)
+        deadline = time.monotonic() + _STOP_GRACE_S
+        while started_at(process.pid) == process.started and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if started_at(process.pid) == process.started:
+            _signal_group(process.pid, signal.SIGKILL)
     if session.airflow_home is not None:
         kill_leftovers(Path(session.airflow_home))
     UP_FILE.unlink()

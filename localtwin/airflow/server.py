@@ -129,8 +129,10 @@ class LocalAirflow:
     def _server_config(self) -> dict[str, str]:
         return {
             "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-            # One task at a time: DuckDB has a single writer, and two Cosmos dbt tasks at once fail on its file lock.
-            "AIRFLOW__CORE__PARALLELISM": "1",
+            # One task at a time per DAG: DuckDB has a single writer, and two of the transform's Cosmos dbt tasks at
+            # once fail on its file lock. The other DAGs (Kafka, S3, no warehouse) run beside it.
+            "AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG": "1",
+            "AIRFLOW__CORE__PARALLELISM": "2",
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.url}/execution/",
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
