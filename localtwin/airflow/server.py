@@ -169,8 +169,10 @@ class LocalAirflow:
 
 
 def processes_of(home: Path) -> list[int]:
-    """Every process of this user that runs with AIRFLOW_HOME=`home` (Airflow's own, its tasks, their dbt), outside
-    the caller's session (a shell that exported the same AIRFLOW_HOME is not Airflow's)."""
+    """Every process of this user whose environment reads AIRFLOW_HOME=`home`, outside the caller's session (a shell
+    that exported the same AIRFLOW_HOME is not Airflow's): the tasks' dbt commands among them. Not the processes that
+    retitle themselves (the api-server, the executor's workers: setproctitle overwrites the environment they show);
+    those stay in the process groups `stop` signals."""
     marker = f"AIRFLOW_HOME={home}".encode()
     own_session = os.getsid(0)
     found = []
