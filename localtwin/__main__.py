@@ -28,6 +28,7 @@ from contracts.settings import (
 from contracts.settings import report as report_bad_setting
 from localtwin.athena import NamedQueryFailed
 from localtwin.data import NoOlistFiles, find_sources
+from localtwin.explore import render_runs
 from localtwin.follow import DEFAULT_SPEED, FollowFailed, FollowSettings
 from localtwin.pipeline import ENGINES, LAMBDA_LOG, PipelineFailed, RunResult, RunSettings, run
 from localtwin.session import AlreadyUp
@@ -149,6 +150,8 @@ def summary(result: RunResult) -> str:
     lines += [f"  {stage:<24} {seconds:6.1f} s" for stage, seconds in result.timings.items()]
     if result.freshness is not None:
         lines.append(f"\n{result.freshness.render()}")
+    if result.dag_runs:
+        lines.append(f"\nAirflow runs:\n{render_runs(result.dag_runs)}")
     lines.append(f"\nlogs: {result.run_dir} ({LAMBDA_LOG}, dbt.log, kafka-client.log, engines/)")
     lines.append(f"warehouse: {result.warehouse_where or result.warehouse}")
     lines.append(f"report: {result.report.with_suffix('.html')} (open in a browser; Markdown: {result.report.name})")

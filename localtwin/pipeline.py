@@ -8,9 +8,10 @@ Every process started is stopped on the way out, on failure and Ctrl-C included.
 
 from __future__ import annotations
 
+import functools
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,8 @@ from lambdas.ingestion.cli import ingest_landing
 from lambdas.ingestion.report import IngestionReport
 from lambdas.ingestion.storage import S3Bronze
 from lambdas.logs import written_to
-from localtwin import session
+from localtwin import explore, session
+from localtwin.airflow.server import LocalAirflow
 from localtwin.athena import AthenaTwin, QueryResult
 from localtwin.data import SourceFiles, prepare_sources
 from localtwin.engines import EngineSettings, LocalEngines
@@ -85,10 +87,13 @@ class RunResult:
     freshness: Freshness | None = None
     warehouse_where: str = ""  # how to reach Gold (`Warehouse.where`)
     named_queries: list[QueryResult] = field(default_factory=list)  # on Trino (engine trino) only
+    dag_runs: list[explore.DagRunOutcome] = field(default_factory=list)  # `make up`'s runs on Airflow
+    # The report written again with further Markdown sections (make up adds its Airflow runs); set by every run.
+    rewrite_report: Callable[[Sequence[str]], Path] | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
-        return all(check.ok for check in self.checks)
+        return all(check.ok for check in self.checks) and all(run.ok for run in self.dag_runs)
 
 
 class _Stopwatch:
@@ -127,12 +132,38 @@ def run(settings: RunSettings, engines: LocalEngines | None = None) -> RunResult
             _, bronze = run_buckets(settings.run_dir.name)
             session.record(session.Session.of(own, settings.run_dir, settings.warehouse, bronze))
         result = _run_on(own, settings, sources, clock)
+        if settings.keep:
+            _explore(own, settings, sources, clock, result)
     except BaseException:
         _stop(own, clock, settings.keep)
         raise
     if not settings.keep:
         _stop(own, clock, settings.keep)
     return result
+
+
+def _explore(
+    engines: LocalEngines, settings: RunSettings, sources: SourceFiles, clock: _Stopwatch, result: RunResult
+) -> None:
+    """`make up`: the three DAGs on a local Airflow over this run's engines, then the report again with their runs
+    (and the Data Docs their transform published). A failed DAG run leaves everything up, to be looked into."""
+    buckets = run_buckets(settings.run_dir.name)
+
+    def record(airflow: LocalAirflow) -> None:
+        session.record(session.Session.of(engines, settings.run_dir, settings.warehouse, buckets[1], airflow))
+
+    with clock.stage("start Airflow"):
+        airflow = explore.start_airflow(
+            engines, settings.run_dir, settings.warehouse, buckets, sources.directory, on_started=record
+        )
+    try:
+        with clock.stage("Airflow: replay, ingestion, transform"):
+            result.dag_runs = explore.run_dags(airflow)
+    except BaseException:
+        airflow.stop()
+        raise
+    assert result.rewrite_report is not None
+    result.report = result.rewrite_report(explore.report_section(result.dag_runs))
 
 
 def _stop(engines: LocalEngines, clock: _Stopwatch, recorded: bool) -> None:
@@ -208,11 +239,12 @@ def _stages(engines: LocalEngines, settings: RunSettings, sources: SourceFiles, 
             warehouse.close()
             lake.close()
         quarantined = _quarantined_rows(s3, bronze, produced)
-        sections = freshness.markdown() if freshness else []
+        own_sections = freshness.markdown() if freshness else []
         if named_queries:
-            sections += ["## The Catalog stack's named queries on Athena's engine (Trino)", ""]
-            sections += [line for result in named_queries for line in result.markdown()]
-        report = write_report(
+            own_sections += ["## The Catalog stack's named queries on Athena's engine (Trino)", ""]
+            own_sections += [line for result in named_queries for line in result.markdown()]
+        report_with = functools.partial(
+            write_report,
             settings.run_dir,
             origin=sources.origin,
             entities=entities,
@@ -224,11 +256,12 @@ def _stages(engines: LocalEngines, settings: RunSettings, sources: SourceFiles, 
             charts=charts,
             warehouse=warehouse.where,
             lineage=lineage,
-            sections=sections,
         )
+        report = report_with(sections=own_sections)
     return RunResult(
         settings.run_dir, report, settings.warehouse, entities, checks, clock.timings, quarantined, freshness,
         warehouse.where, named_queries,
+        rewrite_report=lambda sections: report_with(sections=[*own_sections, *sections]),
     )  # fmt: skip
 
 

@@ -2,8 +2,9 @@
 
 `make up` (`python -m localtwin --keep`) records its engine processes in `.runs/up.json` as soon as they have
 started, so `make down` (`python -m localtwin.session down`) finds them after a finished run and after a crash
-alike. A process is recognised by its pid *and* its command line, so a pid the system has since reused for
-something else is never signalled.
+alike. A process is recognised by its pid *and* its start time, so a pid the system has since reused for
+something else is never signalled (not by its command line: Airflow's api-server rewrites its own). Airflow's
+processes are also found by their AIRFLOW_HOME (localtwin/airflow/server.py), which its dbt commands carry too.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from localtwin.airflow.server import LocalAirflow, kill_leftovers
 from localtwin.engines import LocalEngines
 from localtwin.engines.s3 import LOCAL_CREDENTIALS, LOCAL_REGION
 
@@ -34,7 +36,7 @@ class AlreadyUp(RuntimeError):
 class EngineProcess:
     name: str
     pid: int
-    cmdline: list[str]
+    started: int | None  # clock ticks after boot (/proc/<pid>/stat); None: it had already exited
 
 
 @dataclass(frozen=True)
@@ -47,13 +49,23 @@ class Session:
     s3_endpoint: str
     processes: list[EngineProcess]
     other_aws_endpoint: str | None = None
+    airflow_url: str | None = None
+    airflow_home: str | None = None
 
     @classmethod
-    def of(cls, engines: LocalEngines, run_dir: Path, warehouse: Path, bronze_bucket: str) -> Session:
+    def of(
+        cls,
+        engines: LocalEngines,
+        run_dir: Path,
+        warehouse: Path,
+        bronze_bucket: str,
+        airflow: LocalAirflow | None = None,
+    ) -> Session:
+        engine_processes = (engines.s3, engines.moto, engines.broker, engines.connect)
+        managed = [engine.process for engine in engine_processes if engine is not None]
+        managed += airflow.processes if airflow is not None else []
         processes = [
-            EngineProcess(engine.process.name, pid, _cmdline(pid))
-            for engine in (engines.s3, engines.moto, engines.broker, engines.connect)
-            if engine is not None and (pid := engine.process.pid) is not None
+            EngineProcess(process.name, pid, started_at(pid)) for process in managed if (pid := process.pid) is not None
         ]
         return cls(
             str(run_dir),
@@ -64,10 +76,12 @@ class Session:
             engines.s3_endpoint,
             processes,
             engines.aws_endpoints.other,
+            airflow.url if airflow is not None else None,
+            str(airflow.home.path) if airflow is not None else None,
         )
 
     def alive(self) -> list[EngineProcess]:
-        return [process for process in self.processes if _cmdline(process.pid) == process.cmdline]
+        return [p for p in self.processes if p.started is not None and started_at(p.pid) == p.started]
 
     def table(self) -> str:
         """How to reach each engine, and how to stop them."""
@@ -87,6 +101,7 @@ class Session:
                 f".venv/bin/python -c \"import duckdb; duckdb.connect('{self.warehouse}', read_only=True)"
                 ".sql('from gold.fct_orders limit 5').show()\"",
             ),
+            *([("Airflow UI", f"{self.airflow_url} (no login: every visitor is admin)")] if self.airflow_url else []),
             ("run folder", self.run_dir),
             ("stop everything", "make down"),
         ]
@@ -117,27 +132,35 @@ def load() -> Session | None:
 
 
 def down() -> list[str]:
-    """Stop the recorded engines (SIGTERM to each process group, SIGKILL after a grace period); their names."""
+    """Stop the recorded engines, last started first (SIGTERM to its process group, SIGKILL after a grace period);
+    their names. In that order a client stops before the server it flushes to: Connect, stopped after the broker,
+    would retry it until killed."""
     session = load()
     if session is None:
         return []
     alive = session.alive()
-    for process in alive:
+    for process in reversed(alive):
         _signal_group(process.pid, signal.SIGTERM)
-    deadline = time.monotonic() + _STOP_GRACE_S
-    while session.alive() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    for process in session.alive():
-        _signal_group(process.pid, signal.SIGKILL)
+        deadline = time.monotonic() + _STOP_GRACE_S
+        while started_at(process.pid) == process.started and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if started_at(process.pid) == process.started:
+            _signal_group(process.pid, signal.SIGKILL)
+    if session.airflow_home is not None:
+        kill_leftovers(Path(session.airflow_home))
     UP_FILE.unlink()
     return [process.name for process in alive]
 
 
-def _cmdline(pid: int) -> list[str]:
+def started_at(pid: int) -> int | None:
+    """The process's start time (field 22 of /proc/<pid>/stat, after the parenthesised name); None if it has
+    exited (a zombie too: only its exit status is left, for its parent to read)."""
     try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")[:-1]
+        stat = Path(f"/proc/{pid}/stat").read_text()
     except (FileNotFoundError, ProcessLookupError):
-        return []
+        return None
+    state, *fields = stat.rsplit(")", 1)[1].split()
+    return None if state == "Z" else int(fields[18])
 
 
 def _signal_group(pid: int, sig: signal.Signals) -> None:

@@ -14,7 +14,7 @@ from contracts import TABLES, layout
 from producers.delivery import Speed
 from producers.kafka_config import KafkaConnection
 from producers.replay import ProduceReport, replay
-from producers.topics import ensure_topics, olist_topics
+from producers.topics import DEFAULT_PARTITIONS, ensure_topics, olist_topics
 
 SINK_NAME = "bronze-sink"
 # Locally the sink writes an object at the latest every few seconds, so Bronze trails the stream closely.
@@ -64,7 +64,7 @@ class LandedEvents:
 
 
 def start_stream(
-    engines: Any, bronze_bucket: str, tables: list[str], partitions: int = 2, topic_suffix: str = ""
+    engines: Any, bronze_bucket: str, tables: list[str], partitions: int = DEFAULT_PARTITIONS, topic_suffix: str = ""
 ) -> list[str]:
     """Create the topics of `tables` and run the S3 sink on them into `bronze_bucket`.
 

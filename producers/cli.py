@@ -32,7 +32,7 @@ from producers.kafka_config import (
 )
 from producers.replay import EXIT_BAD_INPUT, replay
 from producers.source import streamed_tables
-from producers.topics import TopicError, ensure_topics, olist_topics
+from producers.topics import DEFAULT_PARTITIONS, TopicError, ensure_topics, olist_topics
 
 DEFAULT_CLIENT_LOG = Path(tempfile.gettempdir()) / "nexus-kafka-client.log"
 _HOST_PORT = re.compile(r"^\[?[A-Za-z0-9.:_-]+\]?:[0-9]{1,5}$")
@@ -49,7 +49,7 @@ def _connection_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _topic_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--partitions", help="partitions per topic (3)")
+    parser.add_argument("--partitions", help=f"partitions per topic ({DEFAULT_PARTITIONS})")
     parser.add_argument("--replication-factor", help="replicas per partition (1)")
 
 
@@ -106,7 +106,7 @@ def _connect(args: argparse.Namespace) -> KafkaConnection:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        partitions = setting(args.partitions, "--partitions", positive_int, default="3")
+        partitions = setting(args.partitions, "--partitions", positive_int, default=str(DEFAULT_PARTITIONS))
         replication = setting(args.replication_factor, "--replication-factor", positive_int, default="1")
         if args.command == "produce":
             source = setting(args.input, "--input", existing_folder)

@@ -9,6 +9,10 @@ from confluent_kafka.admin import AdminClient, NewTopic
 
 from contracts import STREAMED_TABLES
 
+# What `python -m producers ... --create-topics` asks for unless told otherwise; the local twin creates its topics
+# with as many, so the replay DAG's producer finds them as it would create them.
+DEFAULT_PARTITIONS = 3
+
 
 class TopicError(RuntimeError):
     """A topic could not be created, or exists with a different partition count."""

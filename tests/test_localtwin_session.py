@@ -1,19 +1,19 @@
-"""`make up` / `make down`: the engines stay up after the run, a second `up` is refused, `down` stops exactly them."""
+"""`make down` after a crash: it stops exactly the recorded engines, whatever they became since, and nothing else.
+
+The whole `make up` / `make down` round (engines and Airflow reachable, a second `up` refused) is tests/test_explore.py.
+"""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
-import urllib.request
+from pathlib import Path
 
-import boto3
 import pytest
 
 from localtwin import session
-from localtwin.engines.process import port_open
-from localtwin.engines.s3 import LOCAL_CREDENTIALS, LOCAL_REGION
-from localtwin.pipeline import RunSettings, run
 
 
 @pytest.fixture
@@ -23,48 +23,6 @@ def up_file(tmp_path, monkeypatch):
     return path
 
 
-def _credentials() -> dict[str, str]:
-    return {
-        "aws_access_key_id": LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        "aws_secret_access_key": LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-    }
-
-
-def _alive(pid: int) -> bool:
-    return session._cmdline(pid) != []
-
-
-@pytest.mark.slow
-def test_up_keeps_the_engines_reachable_until_down_stops_exactly_them(up_file, tmp_path):
-    run_dir = tmp_path / "run"
-    settings = RunSettings(run_dir, run_dir / "warehouse.duckdb", orders=50, keep=True)
-    try:
-        result = run(settings)
-        assert result.ok
-        up = session.load()
-        assert up is not None and {p.name for p in up.alive()} == {p.name for p in up.processes}
-        assert len(up.processes) == 4  # S3 server, moto, broker, Connect
-        port = int(up.bootstrap_servers.rsplit(":", 1)[1])
-        assert port_open(port)
-        with urllib.request.urlopen(f"{up.connect_url}/connectors", timeout=10) as response:
-            assert b"bronze-sink" in response.read()
-        s3 = boto3.client("s3", endpoint_url=up.s3_endpoint, region_name=LOCAL_REGION, **_credentials())
-        assert "Buckets" in s3.list_buckets()
-        assert up.other_aws_endpoint is not None
-        with urllib.request.urlopen(f"{up.other_aws_endpoint}/moto-api/", timeout=10) as response:
-            assert response.status == 200
-
-        with pytest.raises(session.AlreadyUp, match="make down"):
-            run(RunSettings(tmp_path / "second", tmp_path / "second.duckdb", orders=50, keep=True))
-        assert not (tmp_path / "second" / "engines").exists(), "the refused run started engines"
-    finally:
-        stopped = session.down()
-    assert sorted(stopped) == sorted(p.name for p in up.processes)
-    assert not any(_alive(p.pid) for p in up.processes)
-    assert not up_file.exists()
-    assert session.down() == []
-
-
 def test_down_after_a_crash_stops_the_recorded_process_group(up_file):
     """The run that recorded them is gone (crashed); the engines it left, and their children, are stopped."""
     child_and_wait = "import subprocess, time; subprocess.Popen(['sleep', '300']); time.sleep(300)"
@@ -72,7 +30,7 @@ def test_down_after_a_crash_stops_the_recorded_process_group(up_file):
     try:
         session.record(
             session.Session("run", "w.duckdb", "bronze", "127.0.0.1:1", "http://127.0.0.1:2", "http://127.0.0.1:3", [
-                session.EngineProcess("engine", engine.pid, session._cmdline(engine.pid))
+                session.EngineProcess("engine", engine.pid, session.started_at(engine.pid))
             ])
         )  # fmt: skip
         assert session.down() == ["engine"]
@@ -88,10 +46,49 @@ def test_down_after_a_crash_stops_the_recorded_process_group(up_file):
 def test_a_pid_reused_by_another_program_is_never_signalled(up_file):
     bystander = subprocess.Popen(["sleep", "300"], start_new_session=True)
     try:
-        recorded = session.EngineProcess("Kafka broker", bystander.pid, ["/usr/bin/java", "kafka.Kafka"])
+        started = session.started_at(bystander.pid)
+        assert started is not None
+        recorded = session.EngineProcess("Kafka broker", bystander.pid, started - 1)  # the same pid, earlier
         session.record(session.Session("run", "w", "b", "k", "c", "s", [recorded]))
         session.refuse_if_up()  # nothing of ours is alive: a new `make up` may start
         assert session.down() == []
         assert bystander.poll() is None, "down signalled a process that is not the recorded engine"
     finally:
+        bystander.kill()
+
+
+def _cmdline(pid: int) -> bytes:
+    return Path(f"/proc/{pid}/cmdline").read_bytes()
+
+
+def test_down_stops_an_engine_that_rewrote_its_command_line_since_it_was_recorded(up_file):
+    """Airflow's api-server retitles itself (`airflow api_server -- host:...`) once it runs."""
+    engine = subprocess.Popen(["sh", "-c", "sleep 0.5; exec sleep 300"], start_new_session=True)
+    try:
+        recorded = session.EngineProcess("airflow api-server", engine.pid, session.started_at(engine.pid))
+        session.record(session.Session("run", "w", "b", "k", "c", "s", [recorded]))
+        before = _cmdline(engine.pid)
+        deadline = time.monotonic() + 10
+        while _cmdline(engine.pid) == before and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _cmdline(engine.pid) != before
+        assert session.down() == ["airflow api-server"]
+        assert engine.wait(timeout=10) is not None
+    finally:
+        engine.kill()
+
+
+def test_down_after_a_crash_stops_what_airflow_started_in_sessions_of_its_own(up_file, tmp_path):
+    """Cosmos runs each dbt command in a new session (`os.setsid`): no signal to a recorded group reaches it, its
+    AIRFLOW_HOME does."""
+    home = tmp_path / "airflow-home"
+    dbt = subprocess.Popen(["sleep", "300"], start_new_session=True, env={**os.environ, "AIRFLOW_HOME": str(home)})
+    bystander = subprocess.Popen(["sleep", "300"], start_new_session=True, env={**os.environ, "AIRFLOW_HOME": "/x"})
+    try:
+        session.record(session.Session("run", "w", "b", "k", "c", "s", [], airflow_home=str(home)))
+        session.down()
+        assert dbt.wait(timeout=10) is not None
+        assert bystander.poll() is None, "down stopped a process of another Airflow home"
+    finally:
+        dbt.kill()
         bystander.kill()
