@@ -14,7 +14,7 @@ from contracts import TABLES
 from lambdas.producer.handler import ReplayFailed, handler
 from localtwin.engines.process import free_port
 from producers.kafka_config import BrokerUnreachable, KafkaConnection
-from producers.topics import ensure_topics, olist_topics
+from producers.topics import DEFAULT_PARTITIONS, ensure_topics, olist_topics
 from tests.fixtures.airflow import (  # noqa: F401
     airflow_python,
     dbt_manifest,
@@ -36,7 +36,7 @@ def producer_environment(local_engines, monkeypatch):
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("BOOTSTRAP_SERVERS", local_engines.bootstrap_servers)
     monkeypatch.setenv("KAFKA_AUTH", "plaintext")
-    ensure_topics(KafkaConnection(local_engines.bootstrap_servers).client_config(), olist_topics(2, 1))
+    ensure_topics(KafkaConnection(local_engines.bootstrap_servers).client_config(), olist_topics(DEFAULT_PARTITIONS, 1))
 
 
 def test_handler_replays_the_csvs_of_a_replay_prefix(producer_environment, local_s3, olist_sample_dir, capsys):
