@@ -25,14 +25,12 @@ def register_catalog(glue: Any, template: Mapping[str, Any], relocate: Mapping[s
     resources = template["Resources"]
     databases = [_literal(name, resource["Properties"], relocate) for name, resource in resources.items()
                  if resource["Type"] == GLUE_DATABASE]  # fmt: skip
-    existing = {database["Name"] for page in glue.get_paginator("get_databases").paginate()
-                for database in page["DatabaseList"]}  # fmt: skip
     for database in databases:
         database_input = database["DatabaseInput"]
-        if database_input["Name"] in existing:
-            glue.update_database(Name=database_input["Name"], DatabaseInput=database_input)
-        else:
+        try:
             glue.create_database(DatabaseInput=database_input)
+        except glue.exceptions.AlreadyExistsException:
+            glue.update_database(Name=database_input["Name"], DatabaseInput=database_input)
     for name, resource in resources.items():
         if resource["Type"] != GLUE_TABLE:
             continue
@@ -44,17 +42,6 @@ def register_catalog(glue: Any, template: Mapping[str, Any], relocate: Mapping[s
     return [database["DatabaseInput"]["Name"] for database in databases]
 
 
-def template_buckets(template: Mapping[str, Any]) -> set[str]:
-    """Every bucket a Glue resource of `template` points at (`s3://<bucket>/...`)."""
-    buckets = set()
-    for resource in template["Resources"].values():
-        if resource["Type"] in (GLUE_DATABASE, GLUE_TABLE):
-            for text in _strings(resource["Properties"]):
-                if text.startswith("s3://"):
-                    buckets.add(text[len("s3://") :].split("/", 1)[0])
-    return buckets
-
-
 def _literal(name: str, properties: Mapping[str, Any], relocate: Mapping[str, str]) -> dict[str, Any]:
     text = json.dumps(properties)
     if '"Fn::' in text or '"Ref"' in text:
@@ -64,13 +51,3 @@ def _literal(name: str, properties: Mapping[str, Any], relocate: Mapping[str, st
     properties = json.loads(text)
     properties.pop("CatalogId", None)
     return properties
-
-
-def _strings(node: object) -> list[str]:
-    if isinstance(node, str):
-        return [node]
-    if isinstance(node, dict):
-        return [text for value in node.values() for text in _strings(value)]
-    if isinstance(node, list):
-        return [text for value in node for text in _strings(value)]
-    return []

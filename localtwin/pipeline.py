@@ -30,7 +30,7 @@ from localtwin import explore, session
 from localtwin.airflow.server import LocalAirflow
 from localtwin.athena import AthenaTwin, QueryResult
 from localtwin.data import SourceFiles, prepare_sources
-from localtwin.engines import EngineSettings, LocalEngines
+from localtwin.engines import LocalEngines
 from localtwin.follow import FollowSettings, Freshness, follow_stream
 from localtwin.reconcile import (
     GOLD_MODELS,
@@ -121,11 +121,7 @@ def run(settings: RunSettings, engines: LocalEngines | None = None) -> RunResult
     if settings.keep:
         session.refuse_if_up()
     with clock.stage("start engines"):
-        own = LocalEngines(
-            plugin=build_plugin(),
-            work_dir=settings.run_dir / "engines",
-            settings=EngineSettings(with_trino=settings.engine == "trino"),
-        )
+        own = LocalEngines(plugin=build_plugin(), work_dir=settings.run_dir / "engines")
         own.start()
     try:
         if settings.keep:

@@ -107,17 +107,6 @@ def dbt_build(
     return DbtResult(statuses, warnings, log)
 
 
-def dbt_operation(
-    run_dir: Path, target: DbtTarget, aws_environment: Mapping[str, str], macro: str, args: Mapping[str, object]
-) -> None:
-    """`dbt run-operation <macro> --args <args>` (e.g. the Iceberg maintenance the transform DAG runs daily)."""
-    log = run_dir / f"dbt-{macro}.log"
-    command = [*_dbt_command(run_dir, target, "run-operation", macro), "--args", json.dumps(dict(args))]
-    completed = _run(command, log, _dbt_environment(target, aws_environment))
-    if completed.returncode != 0:
-        raise DbtFailed(f"dbt run-operation {macro} failed (exit {completed.returncode}); see {log}:\n{_tail(log)}")
-
-
 def dbt_docs(run_dir: Path, target: DbtTarget, aws_environment: Mapping[str, str]) -> Path:
     """`dbt docs generate --static` of the built warehouse: one self-contained page (lineage, models, columns,
     tests) at `<run>/lineage.html`, readable offline."""

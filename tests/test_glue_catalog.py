@@ -6,7 +6,7 @@ import json
 import boto3
 import pytest
 
-from localtwin.glue_catalog import TemplateNotLiteral, register_catalog, template_buckets
+from localtwin.glue_catalog import TemplateNotLiteral, register_catalog
 from tests.fixtures.moto import MOTO_ENVIRONMENT, moto_server
 
 TWIN_BUCKET = "twin-run-bronze"
@@ -31,7 +31,7 @@ def _resources(template: dict, kind: str) -> list[dict]:
 def test_every_table_is_the_templates_but_for_the_bronze_bucket(glue, main_env):
     template = main_env.template("Catalog").to_json()
     bronze = main_env.environment.bucket_name("bronze")
-    assert bronze in template_buckets(template)
+    assert f"s3://{bronze}/" in json.dumps(template)  # the relocation below has something to move
 
     databases = register_catalog(glue, template, {bronze: TWIN_BUCKET})
     register_catalog(glue, template, {bronze: TWIN_BUCKET})  # a second run of the twin updates, never fails

@@ -3,7 +3,8 @@ snapshots expired, unreferenced files gone, rows untouched. Athena runs the same
 
 import pytest
 
-from localtwin.transform import TrinoTarget, dbt_operation
+from localtwin.transform import TrinoTarget
+from tests.fixtures.dbt_cli import DbtProject
 
 pytestmark = pytest.mark.slow
 
@@ -29,13 +30,16 @@ def test_maintenance_compacts_and_expires_old_snapshots(local_engines, local_s3,
     rows = sorted(trino.query(f"select * from {TABLE}"))
     assert before >= 4 and len(_data_files(local_s3, f"{DATABASES['silver']}/")) == 3
 
-    target = TrinoTarget(trino.port, DATABASES)
-    dbt_operation(tmp_path, target, local_engines.aws_environment, "maintain_iceberg_tables", {"retention_seconds": 0})
+    project = DbtProject(
+        tmp_path, {**local_engines.aws_environment, **TrinoTarget(trino.port, DATABASES).environment()}
+    )
+    operation = project.run("run-operation", "maintain_iceberg_tables", "--target", "trino",
+                            "--args", '{"retention_seconds": 0}')  # fmt: skip
 
     snapshots = trino.query(f'select count(*) from "{DATABASES["silver"]}"."stg_olist__sellers$snapshots"')[0][0]
     files = trino.query(f'select count(*) from "{DATABASES["silver"]}"."stg_olist__sellers$files"')[0][0]
     assert (snapshots, files) == (1, 1)
     assert sorted(trino.query(f"select * from {TABLE}")) == rows
     assert len(_data_files(local_s3, f"{DATABASES['silver']}/")) == 1  # the three small files are deleted
-    log = (tmp_path / "dbt-maintain_iceberg_tables.log").read_text()
-    assert "1 table(s) compacted and vacuumed" in log and "fct_orders is not built yet, skipped" in log
+    assert "1 table(s) compacted and vacuumed" in operation.output
+    assert "fct_orders is not built yet, skipped" in operation.output

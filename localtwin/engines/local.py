@@ -42,7 +42,6 @@ class EngineSettings:
     with_connect: bool = True
     with_s3: bool = True
     with_moto: bool = True
-    with_trino: bool = False  # Athena's engine, over moto's Glue and the S3 server (`start_trino` adds it later)
 
 
 @dataclass(frozen=True)
@@ -227,8 +226,6 @@ class LocalEngines:
                 ]
             )
             self.connect = connect[0]  # type: ignore[assignment]
-        if self.settings.with_trino:
-            self.start_trino()
 
     @staticmethod
     def _require(engine: T | None, what: str) -> T:

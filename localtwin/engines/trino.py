@@ -5,7 +5,7 @@ Silver and Gold are Iceberg tables there, as on Athena. Tables that are not Iceb
 partition projection) are redirected to `hive`, the Hive connector on the same Glue catalog, so SQL names Bronze
 and Gold alike by `awsdatacatalog.<database>.<table>`, as on Athena. Both read and write the S3 server.
 
-    with TrinoServer(work_dir, TrinoCatalog(s3_endpoint, glue_endpoint)) as trino: trino.query("select 1")
+    engines.start_trino().query("select 1")   # LocalEngines: on its moto (Glue) and S3 server, stopped with them
 
 Configuration reference: https://trino.io/docs/476/installation/deployment.html (node, JVM, config properties),
 https://trino.io/docs/476/object-storage/metastores.html (Glue), .../connector/hive.html (projection, redirection).
@@ -19,7 +19,6 @@ import re
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 
 from localtwin.engines.errors import JavaNotFound
 from localtwin.engines.process import LoopbackHttpServer
@@ -108,20 +107,6 @@ class TrinoServer(LoopbackHttpServer):
             {**os.environ, "JAVA_HOME": str(java_home), "PATH": f"{java_home / 'bin'}{os.pathsep}{os.environ['PATH']}"},
         )  # fmt: skip
         self._write_configuration(work_dir, catalog)
-
-    def __enter__(self) -> TrinoServer:
-        self.start()
-        try:
-            self.wait_ready()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
 
     def answers(self) -> bool:
         try:
