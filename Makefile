@@ -65,7 +65,7 @@ run: install engines ## The main job: run the whole lakehouse locally on generat
 	$(PY) -m localtwin
 
 .PHONY: up
-up: install engines ## make run, then the three DAGs on a local Airflow; the engines and Airflow stay up to explore (prints how to reach each); make down stops them
+up: install engines ## make run, then the three DAGs on a local Airflow (MODELS=<dbt selection> for a part of the transform); the engines and Airflow stay up to explore (prints how to reach each); make down stops them
 	$(PY) -m localtwin --keep
 
 .PHONY: down

@@ -9,7 +9,8 @@
 4. `mark_published`: the batch's objects will not be checked again (a failed run leaves them to be checked again).
 5. `full_scan_due` -> `dbt_tests` -> `maintain_iceberg_tables` -> `mark_full_scan`: the tests that scan or compare
    whole tables (selector `full_scan_tests`: references between models, reconciliations of Bronze, Silver and Gold)
-   on the first run and then once a day (keystone_dags/full_scan.py), not on every micro-batch; then the daily
+   on the first run and then once a day (keystone_dags/full_scan.py), not on every micro-batch (with a dbt selection,
+   every test of the selected models: keystone_dags/dbt.py); then the daily
    Iceberg maintenance of Silver and Gold (dbt_project/macros/maintenance.sql: OPTIMIZE and VACUUM on Athena), after
    the day's merges so it never competes with one.
 """
@@ -23,9 +24,8 @@ from airflow.sdk import dag, task
 from cosmos import DbtTaskGroup
 from cosmos.operators.local import DbtRunOperationLocalOperator, DbtSourceLocalOperator, DbtTestLocalOperator
 from keystone_dags import settings
-from keystone_dags.dbt import cosmos_configs, operator_args, profile_config
+from keystone_dags.dbt import cosmos_configs, full_scan_test_selection, operator_args, profile_config
 from keystone_dags.defaults import default_args
-from keystone_dags.full_scan import FULL_SCAN_SELECTOR
 
 MICRO_BATCH_MINUTES = int(settings.get("transform_interval_minutes", "15") or 15)
 
@@ -104,7 +104,12 @@ def olist_transform() -> None:
     }
     DbtSourceLocalOperator(task_id="source_freshness", **dbt_command)
     models = DbtTaskGroup(group_id="dbt", **cosmos_configs())
-    full_scan_tests = DbtTestLocalOperator(task_id="dbt_tests", selector=FULL_SCAN_SELECTOR, **dbt_command)
+    if not models.children:
+        # Cosmos renders an empty group, and the run would succeed building nothing.
+        raise ValueError(
+            f"dbt_select={dbt_settings.select!r} and dbt_exclude={dbt_settings.exclude!r} leave no dbt model to build"
+        )
+    full_scan_tests = DbtTestLocalOperator(task_id="dbt_tests", **full_scan_test_selection(), **dbt_command)
     checked >> models >> mark_published(batch)
     maintenance = DbtRunOperationLocalOperator(
         task_id="maintain_iceberg_tables", macro_name="maintain_iceberg_tables", **dbt_command

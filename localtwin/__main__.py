@@ -68,6 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
         "`make down` stops them",
     )
     parser.add_argument(
+        "--models",
+        help="with --keep: the dbt models the transform DAG on Airflow builds, in dbt's selection syntax "
+        "(e.g. '+fct_orders': it and its parents; env MODELS; default all); the run before it builds every model",
+    )
+    parser.add_argument(
         "--engine",
         help="where dbt builds Silver and Gold: duckdb (default) or trino, Athena's engine over the Catalog stack's "
         "Glue tables (env ENGINE)",
@@ -106,7 +111,11 @@ def resolve(args: argparse.Namespace) -> RunSettings:
     engine = setting(args.engine, "--engine", _engine, env="ENGINE", default="duckdb")
     if engine == "trino" and (follow is not None or keep):
         raise BadSetting("--engine", engine, "follow mode and --keep run on duckdb only (so far)")
-    return RunSettings(run_dir, warehouse, data_dir, orders, seed, speed, follow, keep, engine)
+    models = args.models or os.environ.get("MODELS") or None
+    if models and not keep:
+        name = setting_name(args.models, "--models", env="MODELS")
+        raise BadSetting(name, models, "only the transform DAG of `make up` (--keep) takes a selection")
+    return RunSettings(run_dir, warehouse, data_dir, orders, seed, speed, follow, keep, engine, models)
 
 
 def _engine(text: str) -> str:

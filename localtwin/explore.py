@@ -46,6 +46,7 @@ def start_airflow(
     buckets: tuple[str, str],
     replay_dir: Path,
     on_started: Callable[[LocalAirflow], None],
+    dbt_select: str | None = None,
 ) -> LocalAirflow:
     """A serving Airflow on the run's engines; `on_started` sees it as soon as its processes exist (to record them
     before anything can crash)."""
@@ -61,6 +62,7 @@ def start_airflow(
         s3_endpoint=engines.s3_endpoint,
         kafka_bootstrap_servers=engines.bootstrap_servers,
         replay_input_dir=replay_dir,
+        dbt_select=dbt_select,
     )
     home = AirflowHome(
         work / "home",

@@ -73,6 +73,8 @@ class RunSettings:
     follow: FollowSettings | None = None  # follow mode (localtwin/follow.py) instead of a single replay
     keep: bool = False  # leave the engines running for exploration (`make up`; localtwin/session.py)
     engine: str = "duckdb"  # where dbt builds Silver and Gold: one of ENGINES
+    # With keep: the models the transform DAG on Airflow builds (dbt selection syntax); None: all of them.
+    dag_models: str | None = None
 
 
 @dataclass
@@ -150,7 +152,13 @@ def _explore(
 
     with clock.stage("start Airflow"):
         airflow = explore.start_airflow(
-            engines, settings.run_dir, settings.warehouse, buckets, sources.directory, on_started=record
+            engines,
+            settings.run_dir,
+            settings.warehouse,
+            buckets,
+            sources.directory,
+            on_started=record,
+            dbt_select=settings.dag_models,
         )
     try:
         with clock.stage("Airflow: replay, ingestion, transform"):

@@ -88,6 +88,29 @@ def test_transform_renders_one_task_per_dbt_model(dagbag_report: dict, dbt_manif
 
 
 @pytest.mark.slow
+def test_a_dbt_selection_that_matches_no_model_fails_the_transform_dags_import(
+    airflow_python: Path,  # noqa: F811
+    dbt_manifest: Path,  # noqa: F811
+    duckdb_extension_dir: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    settings = LocalTwinSettings(
+        landing_bucket="landing",
+        bronze_bucket="bronze",
+        artifacts_dir=tmp_path / "run",
+        warehouse=tmp_path / "warehouse.duckdb",
+        duckdb_extension_dir=duckdb_extension_dir,
+        dbt_manifest=dbt_manifest,
+        dbt_select="+fct_ordrs",
+    )
+    home = AirflowHome(tmp_path, settings=settings.environment(), python=airflow_python)
+    dag_file = DAGS_FOLDER / "olist_transform.py"
+    probe = f"from airflow.models.dagbag import DagBag\nprint(DagBag({str(dag_file)!r}).import_errors)"
+    result = home.python_script(probe)
+    assert "dbt_select='+fct_ordrs' and dbt_exclude=None leave no dbt model to build" in result.stdout, result.stderr
+
+
+@pytest.mark.slow
 def test_the_ingest_task_outlasts_the_invoke_it_waits_on(dagbag_report: dict) -> None:
     # A task killed by its execution_timeout is retried by Airflow: a second invoke while the function still runs.
     sys.path.insert(0, str(DAGS_FOLDER))

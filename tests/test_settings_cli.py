@@ -22,7 +22,7 @@ from tests.fixtures.olist_data import REPO_ROOT
 pytestmark = pytest.mark.slow
 
 # Settings a user might have in their shell; each case sets its own.
-_RUN_VARIABLES = ("ORDERS", "SEED", "SPEED", "DATA_DIR", "WAREHOUSE")
+_RUN_VARIABLES = ("ORDERS", "SEED", "SPEED", "DATA_DIR", "WAREHOUSE", "KEEP", "MODELS")
 
 
 def run_cli(module: str, args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -104,6 +104,13 @@ CASES = [
         "mean 'olist_orders_dataset.csv'?) nor under a <table>/ sub-folder",
     ),
     ("warehouse_folder_env", "localtwin", [], {"WAREHOUSE": "{tmp}"}, "WAREHOUSE={tmp}: is a folder; give a file name"),
+    (
+        "models_without_keep",
+        "localtwin",
+        [],
+        {"MODELS": "+fct_orders"},
+        "MODELS=+fct_orders: only the transform DAG of `make up` (--keep) takes a selection",
+    ),
     ("run_dir_file", "localtwin", ["--run-dir", "{file}"], {}, "--run-dir={file}: is a file, not a folder"),
     (
         "datagen_orders",

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from keystone_dags import settings
+from keystone_dags.full_scan import FULL_SCAN_SELECTOR
 
 
 def cosmos_configs() -> dict[str, Any]:
@@ -41,6 +42,16 @@ def cosmos_configs() -> dict[str, Any]:
         ),
         "operator_args": operator_args(),
     }
+
+
+def full_scan_test_selection() -> dict[str, Any]:
+    """What the daily test task selects: the `full_scan_tests` selector; with dbt_select or dbt_exclude set, every
+    test of the selected models alone. dbt 1.11 cannot intersect a YAML selector with `--select` (the `selector:`
+    method comes with 1.12), and a test reading a model outside the selection would fail on a table never built."""
+    dbt = settings.dbt_settings()
+    if not (dbt.select or dbt.exclude):
+        return {"selector": FULL_SCAN_SELECTOR}
+    return {"select": dbt.select, "exclude": dbt.exclude, "indirect_selection": "cautious"}
 
 
 def profile_config() -> Any:

@@ -152,6 +152,10 @@ class LocalAirflow:
     def _wait_parsed(self, dag_id: str, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
         while self._query_one("select dag_id from serialized_dag where dag_id = ?", dag_id) is None:
+            # The DAG files are named after their DAG.
+            error = self._query_one("select stacktrace from import_error where filename like ?", f"%{dag_id}.py")
+            if error is not None:
+                raise AirflowSetupError(f"the dag-processor could not import {dag_id}:\n{error}")
             for process in self.processes:
                 if not process.running:
                     raise AirflowSetupError(f"{process.name} exited:\n{process.log_tail()}")

@@ -26,6 +26,8 @@ class LocalTwinSettings:
     topic_suffix: str = ""
     project_python: Path = REPO_ROOT / ".venv" / "bin" / "python"
     task_retries: int = 0
+    # The models the transform DAG renders (dbt selection syntax, as Cosmos reads it, e.g. "+fct_orders"); None: all.
+    dbt_select: str | None = None
 
     def environment(self) -> dict[str, str]:
         from dbt_project.scripts.local_target import LocalTarget
@@ -54,4 +56,6 @@ class LocalTwinSettings:
             env["KEYSTONE_REPLAY_INPUT_DIR"] = str(self.replay_input_dir)
         if self.topic_suffix:
             env["KEYSTONE_TOPIC_SUFFIX"] = self.topic_suffix
+        if self.dbt_select:
+            env["KEYSTONE_DBT_SELECT"] = self.dbt_select
         return env
