@@ -72,16 +72,15 @@ class DeliveryReport:
         return self.failed == 0 and self.delivered == self.sent
 
 
-class _Acknowledgements:
-    """The producer's delivery callback: counts acknowledged events and failures by reason."""
+class _Failures:
+    """The producer's delivery callback, called only for events not acknowledged (`delivery.report.only.error`):
+    counts them by topic and reason."""
 
     def __init__(self, report: DeliveryReport) -> None:
         self.report = report
 
     def __call__(self, error: KafkaError | None, message: Message) -> None:
-        if error is None:
-            self.report.delivered += 1
-        else:
+        if error is not None:
             self.report.failures[(str(message.topic()), f"{error.name()}: {error.str()}")] += 1
 
 
@@ -99,7 +98,12 @@ def send(
     exception it raises ends the replay there and propagates; events not yet acknowledged are then dropped.
     """
     report = DeliveryReport()
-    producer = Producer({**producer_config, "on_delivery": _Acknowledgements(report)})
+    producer = Producer({**producer_config, "on_delivery": _Failures(report)})
+
+    def acknowledged(produced: int) -> int:
+        # What was produced and neither waits in the client's queue nor failed.
+        return produced - len(producer) - report.failed
+
     producer.poll(0)
     started = time.monotonic()
     pace = _pacer(events, speed, started)
@@ -118,9 +122,10 @@ def send(
         if index % _POLL_EVERY == 0:
             producer.poll(0)
             if on_progress is not None:
-                on_progress(report.delivered)
+                on_progress(acknowledged(index + 1))
     report.sent_by_topic.update(events.topics)
     remaining = producer.flush(flush_timeout_s)
+    report.delivered = acknowledged(len(events))
     if remaining:
         report.failures[("*", f"no acknowledgement within {flush_timeout_s:.0f} s of the end of sending")] += remaining
     report.elapsed_s = time.monotonic() - started

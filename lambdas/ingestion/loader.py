@@ -145,7 +145,7 @@ class FileLoader:
             pa.array(rows, pa.int64()),
             pa.array(np.full(count, self._ingested_at), TIMESTAMP_TYPE),
         ]
-        columns = [column.combine_chunks() for column in typed.columns] + lineage
+        columns = [_contiguous(column) for column in typed.columns] + lineage
         table = pa.Table.from_arrays(columns, schema=self._writer.schema)
         self._drain()
         self._in_flight = self._encoder.submit(self._writer.write_table, table)
@@ -163,3 +163,8 @@ class FileLoader:
         }
         self._quarantine.write(json.dumps(entry, ensure_ascii=False).encode() + b"\n")
         self.rows_quarantined += 1
+
+
+def _contiguous(column: pa.ChunkedArray) -> pa.Array:
+    """The column as one array; `combine_chunks` copies even a single chunk, and most batches have one."""
+    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
