@@ -22,11 +22,20 @@
     cast({{ parse_timestamp(text, keys | map(attribute='strftime') | join(' ')) }} as {{ timestamp_type() }})
 {%- endmacro %}
 
-{#- A partition filter from `since` ('YYYY-MM-DD HH:MM:SS'): the first partition key at or after the one `since`
-    falls in. A literal comparison, so Athena's partition projection prunes; the keys' formats sort as text. -#}
+{#- A partition filter from `since` ('YYYY-MM-DD HH:MM:SS'): the partitions at or after the one `since` falls in,
+    keys compared in order (dt, then hour), so a run reads the hours since its watermark, not the whole day. Literal
+    comparisons on the partition keys alone, so DuckDB skips the files of other partitions and Athena's partition
+    projection prunes; the keys' formats sort as text. -#}
 {% macro partitions_since(keys, since) -%}
     {%- set moment = modules.datetime.datetime.strptime(since, '%Y-%m-%d %H:%M:%S') -%}
-    {{ keys[0].name }} >= '{{ moment.strftime(keys[0].strftime) }}'
+    {%- set condition = namespace(text='') -%}
+    {%- for key in keys | reverse -%}
+        {%- set value = "'" ~ moment.strftime(key.strftime) ~ "'" -%}
+        {%- set condition.text = key.name ~ ' >= ' ~ value if loop.first
+            else key.name ~ ' > ' ~ value ~ ' or (' ~ key.name ~ ' = ' ~ value ~ ' and (' ~ condition.text ~ '))' -%}
+    {%- endfor -%}
+    {%- set first = keys[0].name ~ " >= '" ~ moment.strftime(keys[0].strftime) ~ "'" -%}
+    {{ first if keys | length == 1 else first ~ ' and (' ~ condition.text ~ ')' }}
 {%- endmacro %}
 
 {#- Event time of a batch row (see generate_sources.BATCH_EVENT_TIME_COLUMNS): the latest of the listed
