@@ -111,7 +111,7 @@ def resolve(args: argparse.Namespace) -> RunSettings:
     engine = setting(args.engine, "--engine", _engine, env="ENGINE", default="duckdb")
     if engine == "trino" and (follow is not None or keep):
         raise BadSetting("--engine", engine, "follow mode and --keep run on duckdb only (so far)")
-    models = args.models or os.environ.get("MODELS") or None
+    models = setting(args.models, "--models", str, env="MODELS") or None
     if models and not keep:
         name = setting_name(args.models, "--models", env="MODELS")
         raise BadSetting(name, models, "only the transform DAG of `make up` (--keep) takes a selection")

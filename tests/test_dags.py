@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -38,6 +39,18 @@ print("REPORT " + json.dumps(report))
 """
 
 
+def _settings(work: Path, extension_dir: Path, manifest: Path, **overrides: Any) -> LocalTwinSettings:
+    return LocalTwinSettings(
+        landing_bucket="landing",
+        bronze_bucket="bronze",
+        artifacts_dir=work / "run",
+        warehouse=work / "warehouse.duckdb",
+        duckdb_extension_dir=extension_dir,
+        dbt_manifest=manifest,
+        **overrides,
+    )
+
+
 @pytest.fixture(scope="module")
 def dagbag_report(
     airflow_python: Path,  # noqa: F811
@@ -47,14 +60,7 @@ def dagbag_report(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> dict:
     work = tmp_path_factory.mktemp("dagbag")
-    settings = LocalTwinSettings(
-        landing_bucket="landing",
-        bronze_bucket="bronze",
-        artifacts_dir=work / "run",
-        warehouse=work / "warehouse.duckdb",
-        duckdb_extension_dir=duckdb_extension_dir,
-        dbt_manifest=dbt_manifest,
-    )
+    settings = _settings(work, duckdb_extension_dir, dbt_manifest)
     home = AirflowHome(work, settings=settings.environment(), python=airflow_python)
     result = home.python_script(_PROBE)
     lines = [line for line in result.stdout.splitlines() if line.startswith("REPORT ")]
@@ -94,15 +100,7 @@ def test_a_dbt_selection_that_matches_no_model_fails_the_transform_dags_import(
     duckdb_extension_dir: Path,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    settings = LocalTwinSettings(
-        landing_bucket="landing",
-        bronze_bucket="bronze",
-        artifacts_dir=tmp_path / "run",
-        warehouse=tmp_path / "warehouse.duckdb",
-        duckdb_extension_dir=duckdb_extension_dir,
-        dbt_manifest=dbt_manifest,
-        dbt_select="+fct_ordrs",
-    )
+    settings = _settings(tmp_path, duckdb_extension_dir, dbt_manifest, dbt_select="+fct_ordrs")
     home = AirflowHome(tmp_path, settings=settings.environment(), python=airflow_python)
     dag_file = DAGS_FOLDER / "olist_transform.py"
     probe = f"from airflow.models.dagbag import DagBag\nprint(DagBag({str(dag_file)!r}).import_errors)"
