@@ -30,9 +30,9 @@ import orjson
 from contracts import TABLES
 from contracts.olist import TIMESTAMP_FORMAT
 from localtwin.data import SourceFiles
-from localtwin.micro_batch import MICRO_BATCH_SELECTOR, BronzeWatermark, s3_listing
+from localtwin.micro_batch import BronzeWatermark, micro_batch_selector, s3_listing
 from localtwin.streaming import SINK_ROTATE_INTERVAL_MS, start_stream, wait_for_bronze
-from localtwin.transform import dbt_build, duckdb_target
+from localtwin.transform import DbtSession, dbt_build, duckdb_target
 from producers.delivery import DeliveryReport, Speed, send
 from producers.kafka_config import KafkaConnection
 from producers.replay import ProduceReport, send_with_progress
@@ -167,32 +167,36 @@ def follow_stream(
     env = engines.aws_environment
 
     watermark = BronzeWatermark(s3_listing(s3, bronze))
+    target = duckdb_target(warehouse, f"s3://{bronze}", env)
 
-    def build(selector: str | None = None) -> bool:
-        return watermark.build_if_new(
-            lambda: dbt_build(run_dir, duckdb_target(warehouse, f"s3://{bronze}", env), env, selector=selector)
-        )
+    # The dbt process parses the project while history streams; every build of the follow runs in it.
+    with DbtSession(run_dir, target, env) as dbt:
+        with stage("stream history"):
+            start_stream(engines, bronze, sources.streamed)
+            loaded = load_events(sources.directory, streamed_tables(sources.streamed))
+            window = split_window(loaded.events, settings)
+            print(
+                f"history: {len(window.history)} events at max speed; live window {window.start} -> {window.end}: "
+                f"{len(window.live)} events at {settings.speed}; then {len(window.rest)} at max speed",
+                flush=True,
+            )
+            deliveries = [_send_all(config, window.history, loaded, "history")]
+        with stage("wait for Bronze (history)"):
+            wait_for_bronze(s3, bronze, dict(deliveries[0].sent_by_topic))
+        with stage("dbt build (history)"):
+            watermark.build_if_new(lambda changed: dbt_build(run_dir, target, env, session=dbt))
 
-    with stage("stream history"):
-        start_stream(engines, bronze, sources.streamed)
-        loaded = load_events(sources.directory, streamed_tables(sources.streamed))
-        window = split_window(loaded.events, settings)
-        print(
-            f"history: {len(window.history)} events at max speed; live window {window.start} -> {window.end}: "
-            f"{len(window.live)} events at {settings.speed}; then {len(window.rest)} at max speed",
-            flush=True,
-        )
-        deliveries = [_send_all(config, window.history, loaded, "history")]
-    with stage("wait for Bronze (history)"):
-        wait_for_bronze(s3, bronze, dict(deliveries[0].sent_by_topic))
-    with stage("dbt build (history)"):
-        build()
-    with stage("follow"):
-        # Full-scan tests (reconciliations of Bronze with Silver only hold once the stream has stopped) wait for
-        # the final `dbt build`.
-        delivery, freshness = _follow(config, window, settings, lambda: build(MICRO_BATCH_SELECTOR), warehouse)
-        deliveries.append(delivery)
-        print(freshness.render(), flush=True)
+        def micro_batch() -> bool:
+            return watermark.build_if_new(
+                lambda changed: dbt_build(run_dir, target, env, micro_batch_selector(changed), session=dbt)
+            )
+
+        with stage("follow"):
+            # Full-scan tests (reconciliations of Bronze with Silver only hold once the stream has stopped) wait
+            # for the final `dbt build`.
+            delivery, freshness = _follow(config, window, settings, micro_batch, warehouse)
+            deliveries.append(delivery)
+            print(freshness.render(), flush=True)
     with stage("stream the rest"):
         deliveries.append(_send_all(config, window.rest, loaded, "rest of history"))
     return ProduceReport(loaded, _combined(deliveries)), freshness

@@ -1,5 +1,6 @@
-"""A streaming micro-batch: `dbt build --selector micro_batch` (dbt_project/selectors.yml), skipped when Bronze
-holds nothing new since the last build, as the transform DAG's `select_micro_batch` skips its run in the cloud.
+"""A streaming micro-batch: `dbt build` of what the new Bronze objects feed (dbt_project/selectors.yml), skipped
+when Bronze holds nothing new since the last build, as the transform DAG's `select_micro_batch` skips its run in the
+cloud.
 
 What Bronze holds is its listing, (key, ETag or size) per object: the sink only adds objects or rewrites one
 under its key, and the batch ingestion writes a new object per file.
@@ -11,7 +12,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from contracts import layout
+
 MICRO_BATCH_SELECTOR = "micro_batch"
+# Only the sink wrote: the models downstream of the streamed tables, the file-only tables' Silver is as it was.
+STREAM_MICRO_BATCH_SELECTOR = "stream_micro_batch"
 
 Listing = frozenset[tuple[str, str]]
 
@@ -23,15 +28,21 @@ class BronzeWatermark:
         self.list_bronze = list_bronze
         self.built: Listing | None = None
 
-    def build_if_new(self, build: Callable[[], object]) -> bool:
-        """Run `build` if Bronze changed since the last one; True if it ran. The listing is taken first, so what
-        lands during the build is new to the next call."""
+    def build_if_new(self, build: Callable[[Listing], object]) -> bool:
+        """Run `build` with the objects Bronze gained or rewrote since the last build (all of them the first
+        time); True if it ran. The listing is taken first, so what lands during the build is new to the next call."""
         listing = self.list_bronze()
         if listing == self.built:
             return False
-        build()
+        build(listing - (self.built or frozenset()))
         self.built = listing
         return True
+
+
+def micro_batch_selector(changed: Listing) -> str:
+    """The selector that rebuilds what `changed` (new or rewritten Bronze objects) feeds."""
+    streamed = all(key.startswith(f"{layout.STREAMING_PREFIX}/") for key, _ in changed)
+    return STREAM_MICRO_BATCH_SELECTOR if changed and streamed else MICRO_BATCH_SELECTOR
 
 
 def s3_listing(s3: Any, bucket: str) -> Callable[[], Listing]:

@@ -74,31 +74,85 @@ class DbtResult:
         return f"dbt build: {self.outcome()}{note}"
 
 
+class DbtSession:
+    """One warm dbt process (localtwin/dbt_worker.py) for a run's repeated builds on one target: the project is
+    parsed once, each build then costs what it builds. A context manager; `dbt_build(..., session=)` uses it."""
+
+    def __init__(self, run_dir: Path, target: DbtTarget, aws_environment: Mapping[str, str]) -> None:
+        self.log = run_dir / "dbt-session.log"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "localtwin.dbt_worker", str(self.log), *_dbt_options(run_dir, target)],
+            env=_dbt_environment(target, aws_environment),
+            cwd=REPO_ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        if not self._reply().get("parsed"):
+            self.close()
+            raise DbtFailed(f"dbt could not parse the project; see {self.log}:\n{_tail(self.log)}")
+
+    def invoke(self, *args: str) -> int:
+        """`dbt <args>` in the warm process; the exit code the CLI would give."""
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps(args) + "\n")
+        self.process.stdin.flush()
+        return int(self._reply()["exit"])
+
+    def _reply(self) -> dict[str, object]:
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line:
+            code = self.process.wait()
+            raise DbtFailed(f"the dbt process ended (exit {code}); see {self.log}:\n{_tail(self.log)}")
+        return json.loads(line)
+
+    def close(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait()
+
+    def __enter__(self) -> DbtSession:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
 def dbt_build(
-    run_dir: Path, target: DbtTarget, aws_environment: Mapping[str, str], selector: str | None = None
+    run_dir: Path,
+    target: DbtTarget,
+    aws_environment: Mapping[str, str],
+    selector: str | None = None,
+    session: DbtSession | None = None,
 ) -> DbtResult:
     """Build and test every model; warnings (known orphans) are reported, errors and failures raise.
 
     `selector` (a name in dbt_project/selectors.yml) builds only its nodes, e.g. `micro_batch`; by default the
-    target's own (`DbtTarget.selector`).
+    target's own (`DbtTarget.selector`). With a `session` (on the same run_dir and target) it builds in that warm
+    process, else in a `dbt` process of its own.
     """
     target_path = run_dir / "dbt" / "target"
-    command = _dbt_command(run_dir, target, "build")
+    arguments = ["build"]
     if selector or target.selector:
-        command += ["--selector", selector or target.selector]
-    log = run_dir / "dbt.log"
-    completed = _run(command, log, _dbt_environment(target, aws_environment))
-    results = json.loads((target_path / "run_results.json").read_text()) if completed.returncode in (0, 1) else None
+        arguments += ["--selector", selector or target.selector]
+    if session is None:
+        log = run_dir / "dbt.log"
+        command = [_dbt_executable(), *arguments, *_dbt_options(run_dir, target)]
+        exit_code = _run(command, log, _dbt_environment(target, aws_environment)).returncode
+    else:
+        log, exit_code = session.log, session.invoke(*arguments)
+    results = json.loads((target_path / "run_results.json").read_text()) if exit_code in (0, 1) else None
     if results is None:
-        raise DbtFailed(f"dbt could not run (exit {completed.returncode}); see {log}:\n{_tail(log)}")
+        raise DbtFailed(f"dbt could not run (exit {exit_code}); see {log}:\n{_tail(log)}")
     statuses = Counter(result["status"] for result in results["results"])
     problems = [
         f"{result['unique_id']}: {result['status']}: {(result.get('message') or '').strip()}"
         for result in results["results"]
         if result["status"] in ("error", "fail", "runtime error")
     ]
-    if completed.returncode != 0 or problems:
-        raise DbtFailed("dbt build failed:\n  " + "\n  ".join(problems or [f"exit {completed.returncode}, see {log}"]))
+    if exit_code != 0 or problems:
+        raise DbtFailed("dbt build failed:\n  " + "\n  ".join(problems or [f"exit {exit_code}, see {log}"]))
     warnings = [
         f"{result['unique_id']}: {(result.get('message') or '').strip()}"
         for result in results["results"]
@@ -111,7 +165,7 @@ def dbt_docs(run_dir: Path, target: DbtTarget, aws_environment: Mapping[str, str
     """`dbt docs generate --static` of the built warehouse: one self-contained page (lineage, models, columns,
     tests) at `<run>/lineage.html`, readable offline."""
     log = run_dir / "dbt-docs.log"
-    command = [*_dbt_command(run_dir, target, "docs", "generate"), "--static"]
+    command = [_dbt_executable(), "docs", "generate", "--static", *_dbt_options(run_dir, target)]
     completed = _run(command, log, _dbt_environment(target, aws_environment))
     page = run_dir / "dbt" / "target" / "static_index.html"
     if completed.returncode != 0 or not page.is_file():
@@ -119,10 +173,13 @@ def dbt_docs(run_dir: Path, target: DbtTarget, aws_environment: Mapping[str, str
     return page.replace(run_dir / "lineage.html")
 
 
-def _dbt_command(run_dir: Path, target: DbtTarget, *verbs: str) -> list[str]:
+def _dbt_executable() -> str:
+    return str(Path(sys.executable).parent / "dbt")
+
+
+def _dbt_options(run_dir: Path, target: DbtTarget) -> list[str]:
+    """The flags every dbt command of a run shares."""
     return [
-        str(Path(sys.executable).parent / "dbt"),
-        *verbs,
         "--project-dir", str(DBT_PROJECT),
         "--profiles-dir", str(DBT_PROJECT),
         "--target", target.name,

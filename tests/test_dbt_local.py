@@ -279,11 +279,13 @@ def _listed(project: DbtProject, *selection: str) -> set[str]:
     return {json.loads(line)["unique_id"] for line in run.output.splitlines() if line.startswith("{")}
 
 
-def test_a_micro_batch_builds_every_model_with_its_row_level_tests_only(tmp_path: Path) -> None:
+def test_a_micro_batch_builds_row_level_tests_only_and_a_stream_batch_what_the_stream_feeds(tmp_path: Path) -> None:
     project = DbtProject(tmp_path, LocalTarget(str(tmp_path), tmp_path / "lake.duckdb", tmp_path).environment())
     everything = _listed(project)
     micro_batch = _listed(project, "--selector", "micro_batch")
     full_scan = _listed(project, "--selector", "full_scan_tests")
+    stream = _listed(project, "--selector", "stream_micro_batch")
+    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text(encoding="utf-8"))
 
     def of(kind: str, nodes: set[str]) -> set[str]:
         return {node for node in nodes if node.startswith(f"{kind}.")}
@@ -296,3 +298,16 @@ def test_a_micro_batch_builds_every_model_with_its_row_level_tests_only(tmp_path
     row_level = ("not_null_", "accepted_values_", "matches_contract_")
     assert all(node.split(".")[2].startswith(row_level) for node in of("test", micro_batch))
     assert any(".assert_order_counts_reconcile" in node for node in full_scan)
+
+    # Only the sink wrote: every model the streamed tables feed, directly or not, and nothing else.
+    fed = {source for source in manifest["sources"] if source.endswith("_events")}
+    frontier = set(fed)
+    while frontier:
+        frontier = {child for node in frontier for child in manifest["child_map"][node] if child.startswith("model.")}
+        fed |= frontier
+    assert of("model", stream) == of("model", fed)
+    assert of("model", stream) < of("model", everything)
+    assert {"model.keystone.fct_orders", "model.keystone.dim_customers"} <= stream
+    assert of("test", stream) == {
+        test for test in of("test", micro_batch) if set(manifest["parent_map"][test]) & of("model", stream)
+    }
