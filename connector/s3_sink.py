@@ -29,10 +29,11 @@ class S3SinkSettings:
     topics: tuple[str, ...]
     bucket: str
     region: str
+    # An object is written at the latest this long after its first record: bounds Bronze latency
+    # (`environments.profiles.Freshness`).
+    rotate_interval_ms: int
     tasks_max: int = 1
     max_records_per_object: int = 10_000
-    # An object is written at the latest this long after its first record: bounds Bronze latency.
-    rotate_interval_ms: int = 60_000
     # A local S3-compatible server (path-style addressing); None on AWS.
     endpoint_url: str | None = None
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from costs.assembly import ENV_TAG, PROFILE_TAG, SynthesizedStack, environment_of, purpose
 from costs.assumptions import USAGE, Usage
 from costs.prices import HOURS_PER_MONTH, Price, price
+from costs.stream_requests import stream_requests
 
 # An ephemeral environment should cost at most this while it runs (docs/cost.md).
 EPHEMERAL_TARGET_USD_PER_HOUR = 0.60
@@ -65,6 +66,7 @@ def estimate(stacks: list[SynthesizedStack], *, region: str | None = None) -> Es
     pricer = _Pricer(region)
     items = [item for stack in stacks for rule in _RULES for item in rule(stack, pricer)]
     items += list(_usage_items(stacks, pricer, USAGE[profile]))
+    items += list(_stream_request_items(stacks, pricer))
     priced_types = _PRICED_TYPES | _COVERED_ELSEWHERE
     unpriced = Counter(
         resource["Type"]
@@ -205,6 +207,24 @@ def _usage_items(stacks: list[SynthesizedStack], pricer: _Pricer, usage: Usage) 
             stack, f"MWAA metadata, assumed {usage.mwaa_metadata_gb:g} GB", usage.mwaa_metadata_gb, "GB",
             "mwaa.metadata_storage",
         )  # fmt: skip
+
+
+def _stream_request_items(stacks: list[SynthesizedStack], pricer: _Pricer) -> Iterator[LineItem]:
+    """S3 requests while events stream, on the Streaming stack (costs/stream_requests.py)."""
+    requests = stream_requests(stacks)
+    home = next((s for s in stacks if s.resources("AWS::KafkaConnect::Connector")), None)
+    if requests is None or home is None:
+        return
+    every = f"{60 / requests.transform_runs_per_hour:g} min"
+    yield pricer.hourly(
+        home, f"S3 PUT, stream objects and their validation markers, at most {requests.puts_per_hour:,.0f}/h",
+        requests.puts_per_hour / 1000, "thousand", "s3.put",
+    )  # fmt: skip
+    yield pricer.hourly(
+        home, f"S3 GET, quality gate and dbt every {every} over {requests.lookback_hours:g} h of Bronze, "
+        f"at most {requests.gets_per_hour:,.0f}/h",
+        requests.gets_per_hour / 1000, "thousand", "s3.get",
+    )  # fmt: skip
 
 
 def _lambda_items(functions: list[tuple[str, dict]], pricer: _Pricer, usage: Usage) -> Iterator[LineItem]:

@@ -71,6 +71,8 @@ US_EAST_1: dict[str, Price] = {
     "lambda.compute.arm64": Price(0.0000133334, "GB-second"),
     "kms.key": Price(1.00, "key-month"),
     "s3.standard": Price(0.023, "GB-month"),
+    "s3.put": Price(0.005, "thousand requests"),
+    "s3.get": Price(0.0004, "thousand requests"),
     "logs.ingestion": Price(0.50, "GB"),
     "logs.storage": Price(0.03, "GB-month"),
     "cloudwatch.alarm": Price(0.10, "alarm-month"),
@@ -82,8 +84,13 @@ _REGION_INDEPENDENT = frozenset({"kms.key", "cloudwatch.dashboard"})
 
 PRICES: dict[str, dict[str, Price]] = {
     "us-east-1": US_EAST_1,
-    # Ireland runs about 5-10% above us-east-1 for these services; S3 Standard is the same list price.
-    "eu-west-1": _scaled(US_EAST_1, 1.08, _REGION_INDEPENDENT) | {"s3.standard": Price(0.023, "GB-month")},
+    # Ireland runs about 5-10% above us-east-1 for these services; S3 Standard and requests: the same list prices.
+    "eu-west-1": _scaled(US_EAST_1, 1.08, _REGION_INDEPENDENT)
+    | {
+        "s3.standard": Price(0.023, "GB-month"),
+        "s3.put": Price(0.005, "thousand requests"),
+        "s3.get": Price(0.0004, "thousand requests"),
+    },
     # Sao Paulo runs about 50-60% above us-east-1; its S3 Standard list price is 0.0405.
     "sa-east-1": _scaled(US_EAST_1, 1.55, _REGION_INDEPENDENT) | {"s3.standard": Price(0.0405, "GB-month")},
 }

@@ -27,7 +27,8 @@ from keystone_dags import settings
 from keystone_dags.dbt import cosmos_configs, full_scan_test_selection, operator_args, profile_config
 from keystone_dags.defaults import default_args
 
-MICRO_BATCH_MINUTES = int(settings.get("transform_interval_minutes", "15") or 15)
+# environments.profiles.Freshness.transform_interval, set by the orchestration stack (the twin: localtwin/airflow).
+MICRO_BATCH_MINUTES = int(settings.require("transform_interval_minutes"))
 
 
 @dag(

@@ -47,6 +47,25 @@ class MwaaSettings:
 
 
 @dataclass(frozen=True)
+class Freshness:
+    """How soon a streamed event can reach Gold: the sink writes an object at the latest `sink_rotate_interval`
+    after its first record, and a transform run looks for new Bronze objects every `transform_interval` (zero: runs
+    back to back). Shorter intervals cost S3 requests: `make cost` prices them from these two values."""
+
+    sink_rotate_interval: timedelta
+    transform_interval: timedelta
+
+    @property
+    def sink_rotate_interval_ms(self) -> int:
+        return int(self.sink_rotate_interval / timedelta(milliseconds=1))
+
+    @property
+    def transform_interval_minutes(self) -> int:
+        """The transform DAG's schedule (`keystone.transform_interval_minutes`)."""
+        return int(self.transform_interval / timedelta(minutes=1))
+
+
+@dataclass(frozen=True)
 class Profile:
     name: Literal["persistent", "ephemeral"]
     # Teardown destroys data (buckets emptied and deleted, log groups removed) instead of retaining it;
@@ -56,6 +75,7 @@ class Profile:
     msk: MskSettings
     connect: ConnectCapacity
     mwaa: MwaaSettings
+    freshness: Freshness
     log_retention_days: int
     athena_bytes_scanned_cutoff: int
     # Bronze storage tiering; None keeps objects in S3 Standard.
@@ -70,6 +90,13 @@ class Profile:
 
 
 _GIB = 1024**3
+
+# MWAA runs the transform DAG as one task per dbt model, each its own process, so a run takes minutes: a shorter
+# schedule would queue runs behind each other (max_active_runs=1) instead of making Gold fresher.
+CLOUD_FRESHNESS = Freshness(sink_rotate_interval=timedelta(seconds=60), transform_interval=timedelta(minutes=15))
+# The local twin's follow mode: micro-batches back to back in one warm dbt process (localtwin/follow.py), freshness
+# p95 under 10 s (docs/local-twin.md, "Follow mode").
+LOCAL_TWIN_FRESHNESS = Freshness(sink_rotate_interval=timedelta(seconds=3), transform_interval=timedelta(0))
 
 PERSISTENT = Profile(
     name="persistent",
@@ -87,6 +114,7 @@ PERSISTENT = Profile(
     mwaa=MwaaSettings(
         environment_class="mw1.small", min_workers=1, max_workers=5, webserver_access_mode="PRIVATE_ONLY"
     ),
+    freshness=CLOUD_FRESHNESS,
     log_retention_days=90,
     athena_bytes_scanned_cutoff=100 * _GIB,
     bronze_infrequent_access_after_days=30,
@@ -110,6 +138,7 @@ EPHEMERAL = Profile(
     ),
     connect=ConnectCapacity(mcu_count=1, min_workers=1, max_workers=1),
     mwaa=MwaaSettings(environment_class="mw1.micro", min_workers=1, max_workers=1, webserver_access_mode="PUBLIC_ONLY"),
+    freshness=CLOUD_FRESHNESS,
     log_retention_days=7,
     athena_bytes_scanned_cutoff=10 * _GIB,
     bronze_infrequent_access_after_days=None,

@@ -98,7 +98,9 @@ def resolve(args: argparse.Namespace) -> RunSettings:
     if args.follow:
         speed = setting(args.speed, "--speed", _follow_speed, env="SPEED", default=str(DEFAULT_SPEED))
         seconds = setting(args.follow_seconds, "--follow-seconds", positive_number, default="120")
-        batch_every = setting(args.batch_every, "--batch-every", non_negative_number, default="0")
+        batch_every = setting(
+            args.batch_every, "--batch-every", non_negative_number, default=str(FollowSettings.batch_every_s)
+        )
         follow = FollowSettings(speed, seconds, batch_every)
     else:
         speed = setting(args.speed, "--speed", Speed.parse, env="SPEED", default="max")

@@ -29,9 +29,10 @@ import orjson
 
 from contracts import TABLES
 from contracts.olist import TIMESTAMP_FORMAT
+from environments.profiles import LOCAL_TWIN_FRESHNESS
 from localtwin.data import SourceFiles
 from localtwin.micro_batch import BronzeWatermark, micro_batch_selector, s3_listing
-from localtwin.streaming import SINK_ROTATE_INTERVAL_MS, start_stream, wait_for_bronze
+from localtwin.streaming import start_stream, wait_for_bronze
 from localtwin.transform import DbtSession, dbt_build, duckdb_target
 from producers.delivery import DeliveryReport, Speed, send
 from producers.kafka_config import KafkaConnection
@@ -47,7 +48,7 @@ WINDOW_END_QUANTILE = 0.99
 DRAIN_BATCHES = 3
 # With nothing new in Bronze a micro-batch is skipped: look again after this long (the sink's flush interval);
 # after the replay, this long without anything new ends the drain.
-NOTHING_NEW_POLL_S = SINK_ROTATE_INTERVAL_MS / 1000
+NOTHING_NEW_POLL_S = LOCAL_TWIN_FRESHNESS.sink_rotate_interval.total_seconds()
 DRAIN_IDLE_S = 10 * NOTHING_NEW_POLL_S
 # An order's state as its events carry it and as gold.fct_orders shows it.
 _EVENT_STATE = ("order_status", "order_approved_at", "order_delivered_carrier_date", "order_delivered_customer_date")
@@ -65,7 +66,8 @@ class FollowFailed(RuntimeError):
 class FollowSettings:
     speed: Speed = DEFAULT_SPEED
     seconds: float = 120.0  # how long the live window lasts at `speed`
-    batch_every_s: float = 0.0  # least time between micro-batch starts; 0 runs them back to back
+    # Least time between micro-batch starts; 0 runs them back to back.
+    batch_every_s: float = LOCAL_TWIN_FRESHNESS.transform_interval.total_seconds()
 
     def __post_init__(self) -> None:
         if self.speed.factor is None:

@@ -17,8 +17,6 @@ from producers.replay import ProduceReport, replay
 from producers.topics import DEFAULT_PARTITIONS, ensure_topics, olist_topics
 
 SINK_NAME = "bronze-sink"
-# Locally the sink writes an object at the latest every few seconds, so Bronze trails the stream closely.
-SINK_ROTATE_INTERVAL_MS = 3_000
 
 
 class StreamNotLanded(RuntimeError):
@@ -74,7 +72,7 @@ def start_stream(
     specs = [spec for spec in olist_topics(partitions, 1, topic_suffix=topic_suffix) if spec.name in wanted]
     ensure_topics(KafkaConnection(engines.bootstrap_servers).client_config(), specs)
     topics = tuple(spec.name for spec in specs)
-    engines.start_s3_sink(SINK_NAME + topic_suffix, topics, bronze_bucket, rotate_interval_ms=SINK_ROTATE_INTERVAL_MS)
+    engines.start_s3_sink(SINK_NAME + topic_suffix, topics, bronze_bucket)
     return list(topics)
 
 

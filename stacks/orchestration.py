@@ -60,6 +60,7 @@ def airflow_settings(environment: Environment) -> dict[str, str]:
         "keystone.ingestion_function_timeout_s": str(int(INGESTION_FUNCTION_TIMEOUT.to_seconds())),
         "keystone.producer_function": names.producer_function(environment),
         "keystone.dbt_target": "athena",
+        "keystone.transform_interval_minutes": str(environment.profile.freshness.transform_interval_minutes),
         "keystone.athena_workgroup": names.athena_workgroup(environment),
         "keystone.athena_s3_staging_dir": f"s3://{environment.bucket_name('query-results')}/dbt/",
         "keystone.athena_silver_data_dir": f"s3://{environment.bucket_name('silver')}/",

@@ -75,6 +75,7 @@ class StreamingStack(EnvironmentStack):
             bronze_bucket_name=environment.bucket_name("bronze"),
             key=key,
             capacity=profile.connect,
+            freshness=profile.freshness,
             subnets=private_subnets,
             security_group=network.connect_security_group,
             log_retention_days=log_retention_days,

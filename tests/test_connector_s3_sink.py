@@ -53,13 +53,15 @@ def test_key_template_follows_the_lake_layout() -> None:
 
 
 def test_connector_config_writes_values_unchanged() -> None:
-    config = connector_config(S3SinkSettings(topics=(TOPIC,), bucket="bronze", region="eu-west-1"))
+    config = connector_config(
+        S3SinkSettings(topics=(TOPIC,), bucket="bronze", region="eu-west-1", rotate_interval_ms=60_000)
+    )
     assert config["connector.class"] == CONNECTOR_CLASS
     assert config["value.converter"] == "org.apache.kafka.connect.converters.ByteArrayConverter"
     assert config["topics"] == TOPIC and config["s3.key.template"] == key_template()
     assert "s3.endpoint.url" not in config and "s3.path.style.access" not in config
     assert all(isinstance(value, str) for value in config.values())
-    local = connector_config(S3SinkSettings((TOPIC,), "bronze", "us-east-1", endpoint_url="http://127.0.0.1:9"))
+    local = connector_config(S3SinkSettings((TOPIC,), "bronze", "us-east-1", 60_000, endpoint_url="http://127.0.0.1:9"))
     assert local["s3.endpoint.url"] == "http://127.0.0.1:9" and local["s3.path.style.access"] == "true"
 
 
@@ -128,6 +130,46 @@ def test_connector_lands_the_produced_events_under_the_projection_template(
         lines.extend(records[:-1])
     # Byte for byte what the producer sent, each event exactly once.
     assert sorted(lines) == sorted(event.value for event in produced)
+
+
+@pytest.mark.slow
+def test_the_sink_writes_an_object_per_partition_per_rotation_interval_while_events_flow(
+    local_engines: LocalEngines, local_s3
+) -> None:
+    """`make cost` prices the sink's PutObject requests as one object per topic partition per
+    `file.rotate.interval.ms` while every partition receives events (costs/stream_requests.py), and freshness relies
+    on an object being written at the latest that long after its first record. Here events flow into both partitions
+    of a topic for about 6 s at a 1 s rotation: the objects must number about one per partition per second, never
+    more than one per interval (and the one still open when the flow stops)."""
+    suffix = f".rotation-{uuid.uuid4().hex[:8]}"
+    topic = f"{TOPIC}{suffix}"
+    bucket = f"bronze-{uuid.uuid4().hex[:8]}"
+    connection = KafkaConnection(local_engines.bootstrap_servers)
+    ensure_topics(connection.client_config(), [TopicSpec(topic, 2, 1, {})])
+    connect = local_engines.connect
+    assert connect is not None
+    name = f"s3-sink{suffix}"
+    rotate_s, flow_s, partitions = 1.0, 6.0, 2
+    try:
+        local_engines.start_s3_sink(name, (topic,), bucket, rotate_interval_ms=int(rotate_s * 1000))
+        producer = Producer(connection.client_config())
+        sent, started = 0, time.monotonic()
+        while time.monotonic() - started < flow_s:
+            for partition in range(partitions):
+                producer.produce(
+                    topic, orjson.dumps({"n": sent, "payload": {"order_id": str(sent)}}), partition=partition
+                )
+                sent += 1
+            producer.poll(0)
+            time.sleep(0.05)
+        assert producer.flush(30) == 0
+        objects = _wait_for_lines(local_s3, bucket, sent)
+    finally:
+        connect.delete_connector(name)
+
+    per_partition = {p: sum(1 for key in objects if f"{topic}-{p}-" in key) for p in range(partitions)}
+    intervals = flow_s / rotate_s
+    assert all(intervals / 2 <= count <= intervals + 2 for count in per_partition.values()), (per_partition, sent)
 
 
 def _wait_for_lines(s3, bucket: str, expected: int, timeout_s: float = 120.0) -> dict[str, bytes]:  # type: ignore[no-untyped-def]
@@ -262,7 +304,8 @@ def _wait_for_event_ids(s3, bucket: str, event_ids: set[str], timeout_s: float =
 def test_the_plugin_refuses_a_key_template_that_could_write_a_key_twice(local_engines: LocalEngines) -> None:
     connect = local_engines.connect
     assert connect is not None
-    config = connector_config(S3SinkSettings((TOPIC,), "bronze", "us-east-1", endpoint_url=local_engines.s3_endpoint))
+    settings = S3SinkSettings((TOPIC,), "bronze", "us-east-1", 60_000, endpoint_url=local_engines.s3_endpoint)
+    config = connector_config(settings)
     config["s3.key.template"] = key_template().replace("-{object_id}", "")
     name = f"s3-sink-no-object-id-{uuid.uuid4().hex[:8]}"
     try:

@@ -12,9 +12,10 @@ import pytest
 
 from costs.__main__ import main
 from costs.assembly import AssemblyError, read_assembly
-from costs.estimate import EPHEMERAL_TARGET_USD_PER_HOUR, estimate
+from costs.estimate import EPHEMERAL_TARGET_USD_PER_HOUR, LineItem, estimate
 from costs.prices import HOURS_PER_MONTH, PRICE_TABLE_DATE, PRICES, UnknownPrice
 from costs.report import render
+from costs.stream_requests import TRANSFORM_INTERVAL_OPTION
 from tests.fixtures.synth import FEATURE_BRANCH
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -104,6 +105,48 @@ def test_usage_items_come_from_the_profile_assumptions(tmp_path):
     assert {i.item.split(",")[0] for i in small.items} >= {"S3 Standard", "Logs ingested", "Logs stored"}
     assert any(i.item.startswith("Lambda compute (arm64)") for i in small.items)
     assert large.usd_per_hour > small.usd_per_hour
+
+
+def _streaming(rotate_interval_ms: int) -> dict[str, dict]:
+    sink = {"topics": "orders,items", "file.rotate.interval.ms": str(rotate_interval_ms)}
+    return {
+        "Msk": MSK,
+        "Connector": {
+            "Type": CONNECTOR["Type"],
+            "Properties": {**CONNECTOR["Properties"], "ConnectorConfiguration": sink},
+        },
+        "Orders": {"Type": "AWS::MSK::Topic", "Properties": {"TopicName": "orders", "PartitionCount": 2}},
+        "Items": {"Type": "AWS::MSK::Topic", "Properties": {"TopicName": "items", "PartitionCount": 3}},
+    }
+
+
+def test_stream_s3_requests_are_priced_from_the_sink_rotation_and_the_transform_schedule(tmp_path):
+    """Per stream object (at most one per topic partition per rotation): the sink's PUT and its validation marker,
+    the quality gate's GET, and a GET by every transform run whose 3 h Bronze lookback covers it."""
+    airflow = {"Type": MWAA["Type"], "Properties": {"AirflowConfigurationOptions": {TRANSFORM_INTERVAL_OPTION: "15"}}}
+
+    def requests(rotate_interval_ms: int) -> dict[str, LineItem]:
+        folder = tmp_path / str(rotate_interval_ms)
+        folder.mkdir()
+        stacks = _assembly(
+            folder,
+            {"Keystone-feat-Streaming": _streaming(rotate_interval_ms), "Keystone-feat-Orchestration": {"A": airflow}},
+        )
+        return {item.item.split(",")[0]: item for item in estimate(stacks).items}
+
+    objects_per_hour = 5 * 60  # 5 partitions, an object a minute each
+    minute = requests(60_000)
+    assert minute["S3 PUT"].quantity * 1000 == pytest.approx(2 * objects_per_hour)
+    assert minute["S3 GET"].quantity * 1000 == pytest.approx(objects_per_hour + 4 * 3 * objects_per_hour)
+    assert minute["S3 PUT"].usd_per_hour == pytest.approx(2 * objects_per_hour * 0.005 / 1000)
+    seconds = requests(3_000)
+    assert seconds["S3 PUT"].usd_per_hour == pytest.approx(20 * minute["S3 PUT"].usd_per_hour)
+    assert seconds["S3 GET"].usd_per_hour == pytest.approx(20 * minute["S3 GET"].usd_per_hour)
+
+
+def test_a_paused_environment_has_no_stream_requests(tmp_path):
+    stacks = _assembly(tmp_path, {"Keystone-feat-Storage": {"B": {"Type": "AWS::S3::Bucket"}}})
+    assert not [item for item in estimate(stacks).items if item.item.startswith("S3 PUT")]
 
 
 def test_the_same_stacks_cost_more_in_sao_paulo(tmp_path):

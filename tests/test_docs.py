@@ -85,6 +85,8 @@ def _profile_cells(profile: Profile) -> dict[str, str]:
         "query results expire": f"{profile.query_results_expire_after_days} days",
         "time to live": f"{profile.time_to_live.days} days after" if profile.time_to_live else "none",
         "paused before removal": f"{profile.paused_time_to_live.days} days" if profile.paused_time_to_live else "none",
+        "freshness": f"sink rotation {profile.freshness.sink_rotate_interval.total_seconds():g} s, "
+        f"transform every {profile.freshness.transform_interval_minutes} min",
     }
 
 

@@ -79,7 +79,8 @@ def test_connector_config_is_the_single_source_and_uses_iam_tls(feature_env):
     config = connector["ConnectorConfiguration"]
     from connector.s3_sink import S3SinkSettings
 
-    expected = connector_config(S3SinkSettings(topics=tuple(TOPICS), bucket=bucket, region="us-east-1"))
+    rotate_interval_ms = feature_env.environment.profile.freshness.sink_rotate_interval_ms
+    expected = connector_config(S3SinkSettings(tuple(TOPICS), bucket, "us-east-1", rotate_interval_ms))
     assert config == expected
     assert connector["KafkaClusterClientAuthentication"] == {"AuthenticationType": "IAM"}
     assert connector["KafkaClusterEncryptionInTransit"] == {"EncryptionType": "TLS"}

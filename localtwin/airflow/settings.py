@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from environments.profiles import CLOUD_FRESHNESS
 from localtwin.airflow.venv import REPO_ROOT
 
 
@@ -49,6 +50,8 @@ class LocalTwinSettings:
             "KEYSTONE_DBT_MANIFEST": str(self.dbt_manifest),
             "KEYSTONE_DBT_EXECUTABLE": str(self.project_python.parent / "dbt"),
             "KEYSTONE_DBT_THREADS": "1",
+            # The DAGs run when the twin triggers them; the schedule they declare is the cloud's.
+            "KEYSTONE_TRANSFORM_INTERVAL_MINUTES": str(CLOUD_FRESHNESS.transform_interval_minutes),
         }
         if self.kafka_bootstrap_servers:
             env["KEYSTONE_KAFKA_BOOTSTRAP_SERVERS"] = self.kafka_bootstrap_servers

@@ -22,6 +22,7 @@ from typing import Protocol, TypeVar
 
 from connector.build import PluginArtifact, install_plugin
 from connector.s3_sink import S3SinkSettings, connector_config, worker_properties
+from environments.profiles import LOCAL_TWIN_FRESHNESS
 from localtwin.engines.errors import PortConflict
 from localtwin.engines.fetch import KAFKA_VERSION, java_binary, kafka_libs
 from localtwin.engines.kafka import ConnectWorker, JvmSettings, KafkaBroker
@@ -147,8 +148,9 @@ class LocalEngines:
         """Run the S3 sink connector (config from `connector.s3_sink`) into `bucket` on the local S3 server.
 
         The bucket is created when missing; `settings` override `S3SinkSettings` defaults such as
-        `rotate_interval_ms` or `max_records_per_object`.
+        `max_records_per_object`; `rotate_interval_ms` defaults to the twin's (`LOCAL_TWIN_FRESHNESS`).
         """
+        settings.setdefault("rotate_interval_ms", LOCAL_TWIN_FRESHNESS.sink_rotate_interval_ms)
         s3 = self.s3_client()
         if bucket not in {entry["Name"] for entry in s3.list_buckets().get("Buckets", [])}:
             s3.create_bucket(Bucket=bucket)

@@ -16,7 +16,7 @@ from constructs import Construct
 from connector.build import PLUGIN_NAME, build_plugin
 from connector.s3_sink import S3SinkSettings, connector_config, worker_properties_file
 from contracts import layout
-from environments.profiles import ConnectCapacity
+from environments.profiles import ConnectCapacity, Freshness
 from stacks.compliance import acknowledge_wildcards
 from stacks.constructs.content_name import named_by_content
 from stacks.constructs.kafka_cluster import KafkaCluster
@@ -41,6 +41,7 @@ class S3SinkConnector(Construct):
         bronze_bucket_name: str,
         key: kms.IKey,
         capacity: ConnectCapacity,
+        freshness: Freshness,
         subnets: list[ec2.ISubnet],
         security_group: ec2.ISecurityGroup,
         log_retention_days: int,
@@ -138,7 +139,12 @@ class S3SinkConnector(Construct):
             "The sink writes new objects under Bronze's streaming/ prefix only; keys are made at run time.",
         )
 
-        sink = S3SinkSettings(topics=tuple(topics), bucket=bronze_bucket_name, region=stack.region)
+        sink = S3SinkSettings(
+            topics=tuple(topics),
+            bucket=bronze_bucket_name,
+            region=stack.region,
+            rotate_interval_ms=freshness.sink_rotate_interval_ms,
+        )
         self.connector = kafkaconnect.CfnConnector(
             self,
             "Connector",
