@@ -11,9 +11,11 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from localtwin.engines.errors import EngineStartupError, PortConflict, StartupTimeout
+from localtwin.engines.errors import EngineError, EngineStartupError, PortConflict, StartupTimeout
 
 _BIND_FAILURES = ("Address already in use", "BindException", "address already in use")
+# SIGKILL cannot be caught: what outlives this is stuck in the kernel (uninterruptible I/O).
+_EXIT_AFTER_SIGKILL_S = 30.0
 
 
 def free_port() -> int:
@@ -27,6 +29,20 @@ def port_open(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.settimeout(0.5)
         return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def running_in_group(pgid: int) -> list[int]:
+    """The processes of process group `pgid` that have not exited (a zombie has: only its exit status is left)."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        # A process may exit while being read.
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+            state, _parent, group = (entry / "stat").read_text().rsplit(")", 1)[1].split()[:3]
+            if int(group) == pgid and state != "Z":
+                members.append(int(entry.name))
+    return members
 
 
 class ManagedProcess:
@@ -114,11 +130,19 @@ class ManagedProcess:
         self.kill()
 
     def kill(self) -> None:
-        """SIGKILL the process group at once (a crash, as far as the engine can tell)."""
+        """SIGKILL the process group at once (a crash, as far as the engine can tell), and return once every process
+        in it has ended: the leader is reaped at once, but its children are orphans still exiting."""
         if self._process is None:
             return
         self._signal_group(signal.SIGKILL)
         self._process.wait()
+        deadline = time.monotonic() + _EXIT_AFTER_SIGKILL_S
+        while survivors := running_in_group(self._process.pid):
+            if time.monotonic() > deadline:
+                raise EngineError(
+                    f"{self.name}: processes {survivors} of its group still run {_EXIT_AFTER_SIGKILL_S} s after SIGKILL"
+                )
+            time.sleep(0.02)
 
     def _signal_group(self, sig: signal.Signals) -> None:
         assert self._process is not None
