@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -117,13 +118,14 @@ def test_cfn_lint_finds_no_errors(janitor):
 def test_the_function_asset_holds_only_the_janitor_and_its_logs_and_the_layer_the_logger(janitor):
     outdir, _ = janitor
     manifest = json.loads((outdir / f"{STACK_NAME}.assets.json").read_text())
-    assets = [outdir / f["source"]["path"] for f in manifest["files"].values() if f["source"].get("packaging") == "zip"]
+    assets = [outdir / f["source"]["path"] for f in manifest["files"].values() if f["source"].get("packaging")]
     (code,) = [asset for asset in assets if (asset / "lambdas").is_dir()]
     files = {str(path.relative_to(code)) for path in code.rglob("*") if path.is_file()}
     assert {"lambdas/janitor/handler.py", "lambdas/logs/__init__.py"} <= files
     assert all(name.startswith(("lambdas/janitor/", "lambdas/logs/")) and name.endswith(".py") for name in files), files
-    (layer,) = [asset for asset in assets if asset != code]
-    assert (layer / "python" / "aws_lambda_powertools" / "logging").is_dir()
+    (layer,) = [asset for asset in assets if asset.suffix == ".zip"]
+    with zipfile.ZipFile(layer) as archive:
+        assert "python/aws_lambda_powertools/logging/logger.py" in archive.namelist()
 
 
 def test_the_environment_app_never_deploys_the_janitor(feature_env):

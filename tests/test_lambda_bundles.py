@@ -6,12 +6,13 @@ import json
 import os
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 
 import boto3
 import pytest
 
-from stacks.constructs.python_lambda import LOGGING_REQUIREMENTS, UNUSED_IN_LAYERS, code_dir, dependency_layer_dir
+from stacks.constructs.python_lambda import LOGGING_REQUIREMENTS, UNUSED_IN_LAYERS, code_dir, dependency_layer_zip
 from stacks.synth_context import REPO_ROOT
 
 pytestmark = pytest.mark.slow
@@ -39,47 +40,65 @@ def _size(directory: Path) -> int:
     return sum(path.stat().st_size for path in directory.rglob("*") if path.is_file())
 
 
+def _unzipped_size(asset: Path) -> int:
+    """What Lambda unpacks: a staged folder (CDK zips it on upload) or a zip uploaded as it is."""
+    if asset.is_dir():
+        return _size(asset)
+    with zipfile.ZipFile(asset) as archive:
+        return sum(entry.file_size for entry in archive.infolist())
+
+
 INGESTION_REQUIREMENTS = [REPO_ROOT / "lambdas" / "ingestion" / "requirements.txt", LOGGING_REQUIREMENTS]
 PRODUCER_REQUIREMENTS = [REPO_ROOT / "producers" / "requirements.txt", LOGGING_REQUIREMENTS]
 
 
+def unpacked_layer(requirements: list[Path], target: Path) -> Path:
+    """The layer's zip as Lambda unpacks it (into /opt: its python/ is on the function's path)."""
+    with zipfile.ZipFile(dependency_layer_zip(requirements)) as archive:
+        archive.extractall(target)
+    return target
+
+
 @pytest.fixture(scope="module")
-def ingestion_bundle() -> tuple[Path, Path]:
-    layer = dependency_layer_dir(INGESTION_REQUIREMENTS)
+def ingestion_bundle(tmp_path_factory) -> tuple[Path, Path]:
+    layer = unpacked_layer(INGESTION_REQUIREMENTS, tmp_path_factory.mktemp("ingestion-layer"))
     code = code_dir("test-ingestion", ["lambdas/ingestion", "lambdas/logs", "contracts"])
     return layer, code
 
 
 @pytest.fixture(scope="module")
-def producer_bundle() -> tuple[Path, Path]:
-    layer = dependency_layer_dir(PRODUCER_REQUIREMENTS)
+def producer_bundle(tmp_path_factory) -> tuple[Path, Path]:
+    layer = unpacked_layer(PRODUCER_REQUIREMENTS, tmp_path_factory.mktemp("producer-layer"))
     code = code_dir("test-producer", ["lambdas/producer", "lambdas/logs", "producers", "contracts"])
     return layer, code
 
 
 def test_the_ingestion_bundle_fits_and_holds_only_code(ingestion_bundle):
     layer, code = ingestion_bundle
-    assert _size(layer) + _size(code) < MAX_UNZIPPED_BYTES
+    assert _size(layer / "python") + _size(code) < MAX_UNZIPPED_BYTES
     assert (layer / "python" / "pyarrow").is_dir() and (layer / "python" / "tenacity").is_dir()
     assert (layer / "python" / "aws_lambda_powertools").is_dir()
     assert (code / "lambdas" / "__init__.py").is_file() and (code / "lambdas" / "ingestion" / "handler.py").is_file()
     assert not any("__pycache__" in str(path) or path.name.startswith("test_") for path in code.rglob("*"))
 
 
-def test_the_same_requirements_give_the_same_layer(ingestion_bundle):
-    layer, _ = ingestion_bundle
-    assert dependency_layer_dir(INGESTION_REQUIREMENTS) == layer
+def test_the_same_requirements_give_the_same_layer():
+    layer = dependency_layer_zip(INGESTION_REQUIREMENTS)
+    built = layer.read_bytes()
+    layer.unlink()
+    assert dependency_layer_zip(INGESTION_REQUIREMENTS) == layer
+    assert layer.read_bytes() == built
 
 
 def test_the_producer_bundle_fits(producer_bundle):
     layer, code = producer_bundle
-    assert _size(layer) + _size(code) < MAX_UNZIPPED_BYTES
+    assert _size(layer / "python") + _size(code) < MAX_UNZIPPED_BYTES
     assert (layer / "python" / "pyarrow").is_dir() and (layer / "python" / "confluent_kafka").is_dir()
     assert (layer / "python" / "aws_lambda_powertools").is_dir()
 
 
 def _deployed_functions(synthesized) -> dict[str, tuple[Path, list[Path]]]:
-    """Function name -> (code, layers) as staged in the synthesized cloud assembly: the folders CDK zips and uploads."""
+    """Function name -> (code, layers) as staged in the synthesized cloud assembly: what CDK uploads."""
     staged = {}
     for manifest in synthesized.outdir.glob("*.assets.json"):
         for asset in json.loads(manifest.read_text())["files"].values():
@@ -106,8 +125,8 @@ def test_every_function_and_its_layers_fit_lambdas_unzipped_limit_with_room(main
     functions = _deployed_functions(main_env)
     assert {main_env.environment.resource_name(p) for p in ("producer", "ingestion")} <= set(functions)
     for name, (code, layers) in functions.items():
-        assert code.is_dir() and all(layer.is_dir() for layer in layers), f"{name}: assets not staged as folders"
-        unzipped = _size(code) + sum(_size(layer) for layer in layers)
+        assert code.is_dir() and all(zipfile.is_zipfile(layer) for layer in layers), f"{name}: assets as staged"
+        unzipped = _size(code) + sum(_unzipped_size(layer) for layer in layers)
         assert unzipped < BUNDLE_BUDGET_BYTES, (
             f"{name} is {unzipped:,} bytes unzipped with its layers: over the budget of {BUNDLE_BUDGET_BYTES:,} "
             f"(80% of Lambda's {MAX_UNZIPPED_BYTES:,})"
@@ -161,7 +180,7 @@ def _run_on_python_3_12(bundle: tuple[Path, Path], script: str, tmp_path: Path) 
     result = subprocess.run(
         [interpreter, "-c", script],
         cwd=tmp_path,
-        # No bytecode: the layer folder is the build cache synth zips, and it must ship as built.
+        # No bytecode: the code folder is what synth stages, and it must ship as built.
         env={
             "PATH": os.environ["PATH"],
             "PYTHONPATH": f"{code}:{layer / 'python'}:{sdk}",

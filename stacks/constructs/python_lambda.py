@@ -3,7 +3,9 @@
 Dependencies are installed for the Lambda platform with `uv` (manylinux wheels only, no builds) into
 `.build/lambda-layers/<digest>/python`, keyed by a digest of the requirements, the platform, a fixed
 resolution date and what is pruned, so the same requirements always give the same layer and a rebuild is a
-cache hit. What no function imports is pruned from each layer (see `UNUSED_IN_LAYERS`): a function and its
+cache hit. The stacks deploy the layer as `layer.zip` beside it: CDK copies an asset folder into every cloud assembly
+it synthesizes, file by file (thousands of files, 350 MB for the two layers), and a zip in one copy. What no function
+imports is pruned from each layer (see `UNUSED_IN_LAYERS`): a function and its
 layers must stay under Lambda's 250 MB unzipped (tests/test_lambda_bundles.py measures the synthesized assets).
 Function code is the listed repository packages, copied without bytecode or tests.
 """
@@ -17,12 +19,14 @@ import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from zipfile import ZIP_DEFLATED
 
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
+from connector.build import write_deterministic_zip
 from stacks.compliance import acknowledge, acknowledge_managed_policy
 from stacks.constructs.retention import log_group
 from stacks.synth_context import REPO_ROOT
@@ -106,6 +110,16 @@ def dependency_layer_dir(requirements: Sequence[Path], platform: LambdaPlatform 
     return layer
 
 
+def dependency_layer_zip(requirements: Sequence[Path], platform: LambdaPlatform = PYTHON_3_12_X86) -> Path:
+    """The layer directory's `python/` as the zip Lambda unpacks into /opt (built once per layer)."""
+    layer = dependency_layer_dir(requirements, platform)
+    archive = layer / "layer.zip"
+    if not archive.exists():
+        files = (path for path in (layer / "python").rglob("*") if path.is_file())
+        write_deterministic_zip(archive, {path.relative_to(layer).as_posix(): path for path in files}, ZIP_DEFLATED)
+    return archive
+
+
 def prune(directory: Path, patterns: Sequence[str]) -> None:
     """Delete every file and folder under `directory` matching one of the globs."""
     for pattern in patterns:
@@ -146,14 +160,14 @@ class DependencyLayer(Construct):
         platform: LambdaPlatform = PYTHON_3_12_X86,
     ) -> None:
         super().__init__(scope, construct_id)
-        layer_dir = dependency_layer_dir(requirements, platform)
+        layer_zip = dependency_layer_zip(requirements, platform)
         self.layer = lambda_.LayerVersion(
             self,
             "Layer",
-            # The directory name already is a digest of everything the layer is built from; hashing
-            # its hundreds of megabytes again on every synth would only cost time.
+            # The layer directory's name already is a digest of everything the layer is built from; hashing its
+            # zip again on every synth would only cost time.
             code=lambda_.Code.from_asset(
-                str(layer_dir), asset_hash=layer_dir.name, asset_hash_type=cdk.AssetHashType.CUSTOM
+                str(layer_zip), asset_hash=layer_zip.parent.name, asset_hash_type=cdk.AssetHashType.CUSTOM
             ),
             compatible_runtimes=[platform.runtime],
             compatible_architectures=[platform.architecture],
