@@ -6,7 +6,7 @@ ratio is the median of the runs' ratios. The lambda layers and plugin are built 
 a developer).
 
 The environment's app turns CDK's built-in CloudFormation validation off (cfn-lint is the gate's template check,
-stacks/application.py), which a one-bucket app with CDK's defaults runs: the goal is judged against that app, and
+stacks/synth_context.py), which a one-bucket app with CDK's defaults runs: the goal is judged against that app, and
 the ratio to a one-bucket app with the validation off as well (what the environment's own constructs cost over the
 floor) is shown beside it.
 """

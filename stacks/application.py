@@ -10,7 +10,7 @@ import aws_cdk as cdk
 from environments import Environment, resolve_environment
 from stacks.compliance import add_compliance_checks
 from stacks.lakehouse import Lakehouse, build_lakehouse
-from stacks.synth_context import offline_context
+from stacks.synth_context import offline_app
 
 
 def create_app(
@@ -23,10 +23,7 @@ def create_app(
     its expiry and removes the rest later; app.py passes KEYSTONE_ON_EXPIRY as it), `paused` ("true": the paused
     environment, `make pause`).
     """
-    # CDK's built-in CloudFormation validation is off: cfn-lint, pinned, checks every template of both profiles in
-    # `make test` and fails on what it finds, where the built-in engine (a second copy of the same schema
-    # rules) only warns unless @aws-cdk/core:validateAgainstDefaultRules is set, and adds about 3 s to each synth.
-    app = cdk.App(context=offline_context() | (context or {}), outdir=outdir, builtin_cloud_formation_validation=False)
+    app = offline_app(context, outdir)
     environment = resolve_environment(
         app.node.try_get_context("branch"),
         account=app.node.try_get_context("account") or os.environ.get("CDK_DEFAULT_ACCOUNT"),

@@ -21,7 +21,7 @@ from stacks.compliance import acknowledge_wildcards, add_compliance_checks
 from stacks.constructs.failure_queue import FailureQueue
 from stacks.constructs.python_lambda import LOGGING_REQUIREMENTS, DependencyLayer, LambdaPlatform
 from stacks.lakehouse import COMPUTE_COMPONENTS
-from stacks.synth_context import REPO_ROOT, offline_context
+from stacks.synth_context import REPO_ROOT, offline_app
 
 STACK_NAME = "Keystone-Janitor"
 FUNCTION_NAME = "keystone-janitor"
@@ -245,7 +245,7 @@ class JanitorStack(cdk.Stack):
 
 def create_janitor_app(context: dict | None = None, *, outdir: str | None = None) -> cdk.App:
     """The janitor app, with cdk-nag in its synth path; account and region as for the environments' app."""
-    app = cdk.App(context=offline_context() | (context or {}), outdir=outdir)
+    app = offline_app(context, outdir)
     account = app.node.try_get_context("account") or os.environ.get("CDK_DEFAULT_ACCOUNT") or OFFLINE_ACCOUNT
     region = app.node.try_get_context("region") or os.environ.get("CDK_DEFAULT_REGION") or DEFAULT_REGION
     stack = JanitorStack(
