@@ -21,6 +21,7 @@ from pathlib import Path
 
 from localtwin.airflow.server import LocalAirflow, kill_leftovers
 from localtwin.engines import LocalEngines
+from localtwin.engines.process import running_in_group
 from localtwin.engines.s3 import LOCAL_CREDENTIALS, LOCAL_REGION
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -132,20 +133,19 @@ def load() -> Session | None:
 
 
 def down() -> list[str]:
-    """Stop the recorded engines, last started first (SIGTERM to its process group, SIGKILL after a grace period);
-    their names. In that order a client stops before the server it flushes to: Connect, stopped after the broker,
-    would retry it until killed."""
+    """Stop the recorded engines, last started first (SIGTERM to its process group, SIGKILL to whatever of the group
+    still runs after a grace period, the engine's children included); their names. In that order a client stops
+    before the server it flushes to: Connect, stopped after the broker, would retry it until killed."""
     session = load()
     if session is None:
         return []
     alive = session.alive()
     for process in reversed(alive):
         _signal_group(process.pid, signal.SIGTERM)
-        deadline = time.monotonic() + _STOP_GRACE_S
-        while started_at(process.pid) == process.started and time.monotonic() < deadline:
-            time.sleep(0.1)
-        if started_at(process.pid) == process.started:
+        if not _group_ended(process.pid, _STOP_GRACE_S):
             _signal_group(process.pid, signal.SIGKILL)
+            # Killed processes still run while the kernel frees their memory.
+            _group_ended(process.pid, _STOP_GRACE_S)
     if session.airflow_home is not None:
         kill_leftovers(Path(session.airflow_home))
     UP_FILE.unlink()
@@ -161,6 +161,15 @@ def started_at(pid: int) -> int | None:
         return None
     state, *fields = stat.rsplit(")", 1)[1].split()
     return None if state == "Z" else int(fields[18])
+
+
+def _group_ended(pgid: int, timeout_s: float) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while running_in_group(pgid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def _signal_group(pid: int, sig: signal.Signals) -> None:

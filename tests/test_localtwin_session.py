@@ -5,7 +5,9 @@ The whole `make up` / `make down` round (engines and Airflow reachable, a second
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -41,6 +43,28 @@ def test_down_after_a_crash_stops_the_recorded_process_group(up_file):
         assert [state for state in group.split() if not state.startswith("Z")] == [], "a child outlived the engine"
     finally:
         engine.kill()
+
+
+def test_down_kills_a_child_that_outlives_its_engine_and_ignores_sigterm(up_file, monkeypatch):
+    """The engine exits on SIGTERM at once; its child does not: the group is killed once the grace is over."""
+    monkeypatch.setattr(session, "_STOP_GRACE_S", 1.0)
+    child = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print(flush=True); time.sleep(300)"
+    engine_code = (
+        f"import subprocess, sys, time; child = subprocess.Popen([sys.executable, '-c', {child!r}], "
+        "stdout=subprocess.PIPE); child.stdout.readline(); print(child.pid, flush=True); time.sleep(300)"
+    )
+    engine = subprocess.Popen([sys.executable, "-c", engine_code], start_new_session=True, stdout=subprocess.PIPE)
+    try:
+        assert engine.stdout is not None
+        child_pid = int(engine.stdout.readline())
+        recorded = session.EngineProcess("engine", engine.pid, session.started_at(engine.pid))
+        session.record(session.Session("run", "w", "b", "k", "c", "s", [recorded]))
+        assert session.down() == ["engine"]
+        assert session.started_at(child_pid) is None, "the child that ignores SIGTERM still runs"
+    finally:
+        engine.kill()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(engine.pid, signal.SIGKILL)
 
 
 def test_a_pid_reused_by_another_program_is_never_signalled(up_file):
