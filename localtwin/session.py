@@ -15,13 +15,12 @@ import json
 import os
 import signal
 import sys
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from localtwin.airflow.server import LocalAirflow, kill_leftovers
 from localtwin.engines import LocalEngines
-from localtwin.engines.process import running_in_group
+from localtwin.engines.process import wait_for_group_to_end
 from localtwin.engines.s3 import LOCAL_CREDENTIALS, LOCAL_REGION
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -142,10 +141,10 @@ def down() -> list[str]:
     alive = session.alive()
     for process in reversed(alive):
         _signal_group(process.pid, signal.SIGTERM)
-        if not _group_ended(process.pid, _STOP_GRACE_S):
+        if wait_for_group_to_end(process.pid, _STOP_GRACE_S):
             _signal_group(process.pid, signal.SIGKILL)
             # Killed processes still run while the kernel frees their memory.
-            _group_ended(process.pid, _STOP_GRACE_S)
+            wait_for_group_to_end(process.pid, _STOP_GRACE_S)
     if session.airflow_home is not None:
         kill_leftovers(Path(session.airflow_home))
     UP_FILE.unlink()
@@ -161,15 +160,6 @@ def started_at(pid: int) -> int | None:
         return None
     state, *fields = stat.rsplit(")", 1)[1].split()
     return None if state == "Z" else int(fields[18])
-
-
-def _group_ended(pgid: int, timeout_s: float) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while running_in_group(pgid):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 def _signal_group(pid: int, sig: signal.Signals) -> None:

@@ -45,6 +45,14 @@ def running_in_group(pgid: int) -> list[int]:
     return members
 
 
+def wait_for_group_to_end(pgid: int, timeout_s: float) -> list[int]:
+    """Wait until no process of group `pgid` runs; those still running after `timeout_s` (none: it ended)."""
+    deadline = time.monotonic() + timeout_s
+    while (survivors := running_in_group(pgid)) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return survivors
+
+
 class ManagedProcess:
     """One engine process with its log file; `stop` and `kill` act on its whole process group."""
 
@@ -136,13 +144,10 @@ class ManagedProcess:
             return
         self._signal_group(signal.SIGKILL)
         self._process.wait()
-        deadline = time.monotonic() + _EXIT_AFTER_SIGKILL_S
-        while survivors := running_in_group(self._process.pid):
-            if time.monotonic() > deadline:
-                raise EngineError(
-                    f"{self.name}: processes {survivors} of its group still run {_EXIT_AFTER_SIGKILL_S} s after SIGKILL"
-                )
-            time.sleep(0.02)
+        if survivors := wait_for_group_to_end(self._process.pid, _EXIT_AFTER_SIGKILL_S):
+            raise EngineError(
+                f"{self.name}: processes {survivors} of its group still run {_EXIT_AFTER_SIGKILL_S} s after SIGKILL"
+            )
 
     def _signal_group(self, sig: signal.Signals) -> None:
         assert self._process is not None
