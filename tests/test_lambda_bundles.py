@@ -40,11 +40,9 @@ def _size(directory: Path) -> int:
     return sum(path.stat().st_size for path in directory.rglob("*") if path.is_file())
 
 
-def _unzipped_size(asset: Path) -> int:
-    """What Lambda unpacks: a staged folder (CDK zips it on upload) or a zip uploaded as it is."""
-    if asset.is_dir():
-        return _size(asset)
-    with zipfile.ZipFile(asset) as archive:
+def _unzipped_size(archive_path: Path) -> int:
+    """What Lambda unpacks from a zip uploaded as it is."""
+    with zipfile.ZipFile(archive_path) as archive:
         return sum(entry.file_size for entry in archive.infolist())
 
 

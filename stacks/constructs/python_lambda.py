@@ -3,10 +3,10 @@
 Dependencies are installed for the Lambda platform with `uv` (manylinux wheels only, no builds) into
 `.build/lambda-layers/<digest>/python`, keyed by a digest of the requirements, the platform, a fixed
 resolution date and what is pruned, so the same requirements always give the same layer and a rebuild is a
-cache hit. The stacks deploy the layer as `layer.zip` beside it: CDK copies an asset folder into every cloud assembly
-it synthesizes, file by file (thousands of files, 350 MB for the two layers), and a zip in one copy. What no function
-imports is pruned from each layer (see `UNUSED_IN_LAYERS`): a function and its
-layers must stay under Lambda's 250 MB unzipped (tests/test_lambda_bundles.py measures the synthesized assets).
+cache hit. The stacks deploy the layer as the `layer.zip` in its folder: CDK copies an asset folder into every
+cloud assembly it synthesizes, file by file (thousands of files, 350 MB for the two layers), and a zip in one copy.
+What no function imports is pruned from each layer (see `UNUSED_IN_LAYERS`): a function and its layers must stay
+under Lambda's 250 MB unzipped (tests/test_lambda_bundles.py measures the synthesized assets).
 Function code is the listed repository packages, copied without bytecode or tests.
 """
 
