@@ -195,7 +195,7 @@ def load_events(
     result = LoadResult()
     # A payment with no order in this replay has no time of its own: it is stamped with the time it was read.
     read_time = (now or datetime.now(UTC)).strftime(TIMESTAMP_FORMAT)
-    purchase_times: dict[str, str] = {}
+    orders: _FileRead | None = None
     found = []
     for rank, table in enumerate(tables):
         if (directory / table.file_name).is_file():
@@ -211,14 +211,13 @@ def load_events(
             read = future.result()
             if table is ORDERS:
                 # Even an orders file that fails midway dates the payments of the orders read before.
-                order_ids, purchases = read.columns["order_id"], read.columns["order_purchase_timestamp"]
-                purchase_times.update(zip(_texts(order_ids), _texts(purchases), strict=True))
+                orders = read
             if read.failure is not None:
                 result.failed_files.append(FileFailure(table.file_name, str(read.failure)))
                 continue
             result.files.append(read.summary)
             result.rejected.extend(read.rejected)
-            encoding.append((read.summary, pool.submit(_encode, table, rank, read, purchase_times, read_time)))
+            encoding.append((read.summary, pool.submit(_encode, table, rank, read, orders, read_time)))
         encoded = []
         for summary, events in encoding:
             encoded.append(events.result())
@@ -333,21 +332,28 @@ def _batches(records: Iterator[Record]) -> Iterator[list[Record]]:
         raise failure
 
 
-def _encode(
-    table: TableContract, rank: int, read: _FileRead, purchase_times: dict[str, str], read_time: str
-) -> pa.Table:
+def _encode(table: TableContract, rank: int, read: _FileRead, orders: _FileRead | None, read_time: str) -> pa.Table:
     if table is ORDERS:
         events = encode_orders(read.rows, read.columns)
     elif table.event_time_column is not None:
         time = read.columns[table.event_time_column]
         events = encode_entities(table, read.rows, read.columns, time, time)
     else:
-        order_ids = _texts(read.columns["order_id"])
-        purchase = pa.array([purchase_times.get(order_id) for order_id in order_ids], pa.string())
+        purchase = _purchase_times(read.columns["order_id"], orders)
         events = encode_entities(
             table, read.rows, read.columns, pc.fill_null(purchase, read_time), pc.fill_null(purchase, "")
         )
     return events.append_column("table_rank", pa.repeat(pa.scalar(rank, pa.int8()), len(events)))
+
+
+def _purchase_times(order_ids: pa.Array, orders: _FileRead | None) -> pa.Array:
+    """The purchase time of each id's order, null where the replay holds no such order."""
+    if orders is None:
+        return pa.nulls(len(order_ids), pa.string())
+    # Looked up from the last row: where an id repeats, the later row is the one that counts.
+    known_ids = orders.columns["order_id"][::-1]
+    purchases = orders.columns["order_purchase_timestamp"][::-1]
+    return purchases.take(pc.index_in(order_ids, value_set=known_ids))
 
 
 def _in_replay_order(encoded: list[pa.Table], tables: list[TableContract], topic_suffix: str) -> Events:
@@ -379,11 +385,6 @@ def _in_replay_order(encoded: list[pa.Table], tables: list[TableContract], topic
 def _as_bytes(text: pa.ChunkedArray) -> pa.ChunkedArray:
     """UTF-8 text as bytes, without a copy (the same buffers)."""
     return pa.chunked_array([chunk.view(pa.binary()) for chunk in text.chunks], pa.binary())
-
-
-def _texts(array: pa.Array | pa.ChunkedArray) -> list:
-    """The values as Python objects, converted in C (much faster than `to_pylist` for strings)."""
-    return array.to_numpy(zero_copy_only=False).tolist()
 
 
 def _named(table: TableContract, columns: list[pa.Array]) -> dict[str, pa.Array]:

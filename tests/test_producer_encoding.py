@@ -180,3 +180,15 @@ def test_files_without_rows_give_no_events(tmp_path: Path, content: bytes) -> No
     result = load_events(tmp_path, streamed_tables(["orders"]))
     assert len(result.events) == 0 and result.events_by_topic == {}
     assert [failure.file for failure in result.failed_files] == ([ORDERS.file_name] if not content else [])
+
+
+def test_a_payment_of_an_order_id_that_repeats_takes_the_purchase_time_of_its_last_row(tmp_path: Path) -> None:
+    order_id = "e481f51cbdc54678b7cc49136f2d6af7"
+    orders = [
+        f"{order_id},9ef432eb6251297304e76186b10a928d,created,{purchased},,,,2017-10-18 00:00:00"
+        for purchased in ("2017-10-02 10:56:33", "2017-10-03 09:00:00")
+    ]
+    (tmp_path / ORDERS.file_name).write_text("\n".join([ORDER_HEADER, *orders]) + "\n")
+    (tmp_path / ORDER_PAYMENTS.file_name).write_text(f"{PAYMENT_HEADER}\n{order_id},1,credit_card,1,18.12\n")
+    [payment] = [event for event in replay(tmp_path) if event[4] == ORDER_PAYMENTS.topic]
+    assert payment[0] == "2017-10-03 09:00:00"
