@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from contracts import STREAMED_TABLES, TABLES
@@ -25,7 +26,7 @@ from tests.fixtures.bronze_writer import (
     write_batch,
     write_events,
 )
-from tests.fixtures.dbt_cli import DbtProject, DbtRun, column_names, query, relations, table_rows
+from tests.fixtures.dbt_cli import DbtFailed, DbtProject, DbtRun, column_names, query, relations, table_rows
 
 pytestmark = pytest.mark.slow
 
@@ -295,7 +296,7 @@ def test_a_micro_batch_builds_row_level_tests_only_and_a_stream_batch_what_the_s
     # The data tests split in two: row-level ones on every micro-batch, full scans on the first build and a schedule.
     assert of("test", micro_batch) | full_scan == of("test", everything)
     assert not of("test", micro_batch) & full_scan
-    row_level = ("not_null_", "accepted_values_", "matches_contract_")
+    row_level = ("valid_rows_",)
     assert all(node.split(".")[2].startswith(row_level) for node in of("test", micro_batch))
     assert any(".assert_order_counts_reconcile" in node for node in full_scan)
 
@@ -311,3 +312,30 @@ def test_a_micro_batch_builds_row_level_tests_only_and_a_stream_batch_what_the_s
     assert of("test", stream) == {
         test for test in of("test", micro_batch) if set(manifest["parent_map"][test]) & of("model", stream)
     }
+
+
+def test_valid_rows_fails_each_broken_row_and_names_the_rules_it_breaks(tmp_path: Path) -> None:
+    target = LocalTarget(str(tmp_path), tmp_path / "lake.duckdb", tmp_path / "duckdb_extensions")
+    # Silver orders as the model holds them (the columns the test reads): one good row, two broken ones.
+    with duckdb.connect(str(target.duckdb_path)) as connection:
+        connection.execute("create schema silver")
+        connection.execute(
+            """
+            create table silver.stg_olist__orders as select * from (values
+                ('o1', 'c1', 'delivered', timestamp '2017-10-02 10:56:33', timestamp '2017-10-18', 'stream'),
+                (null, 'c2', 'teleported', timestamp '2017-10-02 10:56:33', timestamp '2017-10-18', 'batch'),
+                ('o3', 'c3', 'shipped', timestamp '2017-10-02 10:56:33', timestamp '2017-10-18', 'kafka')
+            ) as orders(order_id, customer_id, order_status, purchased_at, estimated_delivery_at, _source_kind)
+            """
+        )
+    with pytest.raises(DbtFailed):
+        DbtProject(tmp_path, target.environment()).run("test", "--select", "stg_olist__orders,test_name:valid_rows")
+    results = json.loads((tmp_path / "target" / "run_results.json").read_text(encoding="utf-8"))["results"]
+    [result] = [result for result in results if result["unique_id"].startswith("test.")]
+    assert (result["status"], result["failures"]) == ("fail", 2)
+    with duckdb.connect(str(target.duckdb_path), read_only=True) as connection:
+        broken = sorted(row for (row,) in connection.execute(result["compiled_code"]).fetchall())
+    assert broken == [
+        "_source_kind = kafka is not one of stream, batch",
+        "order_id is null; order_status = teleported breaks the contract of orders.order_status",
+    ]

@@ -47,3 +47,8 @@
 {% macro duckdb__parse_timestamp(text, format) -%}
     strptime({{ text }}, '{{ format }}')
 {%- endmacro %}
+
+{#- `values` as a comma-separated list of SQL string literals, for `in (...)`. -#}
+{% macro string_literals(values) -%}
+    {%- for value in values -%}'{{ value | string | replace("'", "''") }}'{{ ', ' if not loop.last }}{%- endfor -%}
+{%- endmacro %}

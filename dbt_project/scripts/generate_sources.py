@@ -4,8 +4,9 @@
   (typed Parquet, named like the table), every streamed table an events source (`<table>_events`, the sink's JSON
   lines), with locations, freshness and documented columns.
 - `macros/olist_contracts.sql`: `olist_contracts()`, the contracts as a Jinja dict (columns and types, value
-  constraints, keys, event time columns) for the macros that cast Bronze records and for the `matches_contract`
-  test. A macro rather than the graph, because unit tests and hooks cannot always see `graph.sources`.
+  constraints, keys, event time columns) for the macros that cast Bronze records and for the `valid_rows` test's
+  `matches_contract` rules. A macro rather than the graph, because unit tests and hooks cannot always see
+  `graph.sources`.
 
 A test fails when a checked-in file is out of date.
 
