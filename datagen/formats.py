@@ -41,6 +41,7 @@ FORMATS: dict[str, FileFormat] = {
 }
 DEFAULT_FORMAT = FileFormat()
 _SPECIAL = (",", '"', "\n", "\r")
+_ROWS_PER_WRITE = 65_536
 
 
 def quote(text: str) -> str:
@@ -69,16 +70,25 @@ def column_writer(table: TableContract, column: str):
 
 
 def write_table(table_name: str, columns: dict[str, list[str]], path: Path) -> None:
-    """Write one table: `columns` maps every contract column to its raw texts ('' for empty), in row order."""
+    """Write one table: `columns` maps every contract column to its raw texts ('' for empty), in row order.
+
+    Rows are formatted and written `_ROWS_PER_WRITE` at a time, so the text in memory stays small whatever the size.
+    """
     table = TABLES[table_name]
     file_format = FORMATS.get(table_name, DEFAULT_FORMAT)
     names = table.column_names
-    fields: list[Iterable[str]] = []
-    for name in names:
-        writer = column_writer(table, name)
-        values = columns[name]
-        fields.append(values if writer is None else [writer(v) if v else "" for v in values])
+    writers = [column_writer(table, name) for name in names]
     header = ",".join(quote(name) if file_format.quoted_header else name for name in names)
-    body = file_format.line_end.join(map(",".join, zip(*fields, strict=True)))
-    text = header + file_format.line_end + body + (file_format.line_end if file_format.final_line_end else "")
-    path.write_bytes((b"\xef\xbb\xbf" if file_format.bom else b"") + text.encode("utf-8"))
+    line_end = file_format.line_end
+    rows = len(columns[names[0]])
+    with open(path, "wb") as out:
+        out.write((b"\xef\xbb\xbf" if file_format.bom else b"") + (header + line_end).encode("utf-8"))
+        for start in range(0, rows, _ROWS_PER_WRITE) or [0]:
+            end = start + _ROWS_PER_WRITE
+            fields: list[Iterable[str]] = []
+            for name, writer in zip(names, writers, strict=True):
+                values = columns[name][start:end]
+                fields.append(values if writer is None else [writer(v) if v else "" for v in values])
+            body = line_end.join(map(",".join, zip(*fields, strict=True)))
+            ending = line_end if end < rows or file_format.final_line_end else ""
+            out.write((body + ending).encode("utf-8"))
