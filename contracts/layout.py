@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 STREAMING_PREFIX = "streaming"
 BATCH_PREFIX = "batch"
@@ -96,6 +96,11 @@ STREAMING_PARTITIONS = (
     _hour_of_day("hour", "UTC hour (00-23) the sink wrote the object"),
 )
 BATCH_PARTITIONS = (_day("ingest_date", "UTC date the file was ingested"),)
+
+# How far before a moment a streamed object that appears only after it may be partitioned: the sink names an object
+# when it seals it (the hour in its key) and uploads it after, and its workers' clocks may run behind the reader's.
+# A reader that lists only the hour partitions since a moment starts this much earlier (the transform's quality gate).
+STREAMING_LATE_OBJECT_MARGIN = timedelta(hours=3)
 
 # Lineage columns the batch ingestion adds to every Bronze row.
 LINEAGE_COLUMNS = ("_source_key", "_source_row", "_ingested_at")

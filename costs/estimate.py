@@ -225,6 +225,11 @@ def _stream_request_items(stacks: list[SynthesizedStack], pricer: _Pricer) -> It
         f"at most {requests.gets_per_hour:,.0f}/h",
         requests.gets_per_hour / 1000, "thousand", "s3.get",
     )  # fmt: skip
+    # S3 bills LIST at the PUT rate ("PUT, COPY, POST, LIST requests").
+    yield pricer.hourly(
+        home, f"S3 LIST, the quality gate every {every}, at most {requests.lists_per_hour:,.0f}/h",
+        requests.lists_per_hour / 1000, "thousand", "s3.put",
+    )  # fmt: skip
 
 
 def _lambda_items(functions: list[tuple[str, dict]], pricer: _Pricer, usage: Usage) -> Iterator[LineItem]:

@@ -1,6 +1,7 @@
 """Airflow DAG `olist_transform`: quality-check the new Bronze micro-batch, then dbt (one Cosmos task per model).
 
-1. `select_micro_batch`: Bronze objects not yet published; none -> the run is skipped.
+1. `select_micro_batch`: Bronze objects not yet published (keystone_dags/quality_gate.py: a listing whose size does
+   not grow with the stream's history); none -> the run is skipped.
 2. `quality_checkpoint`: Great Expectations suites derived from contracts/; a failed expectation fails the run
    before dbt starts. Data Docs go to `<artifacts>/data-docs/<run_id>/` either way.
 3. The `dbt` task group: `dbt build` per model with that model's tests, so a failing test stops everything downstream
@@ -44,17 +45,20 @@ MICRO_BATCH_MINUTES = int(settings.require("transform_interval_minutes"))
 )
 def olist_transform() -> None:
     @task.short_circuit
-    def select_micro_batch() -> list[str]:
+    def select_micro_batch() -> dict[str, Any]:
         from airflow.providers.amazon.aws.hooks.s3 import S3Hook
         from keystone_dags import quality_gate
         from keystone_dags.store import artifact_store
 
         config = settings.load()
         state = artifact_store(config.artifacts_uri, config.aws_conn_id)
-        return quality_gate.new_bronze_objects(S3Hook(aws_conn_id=config.aws_conn_id), config.bronze_bucket, state)
+        listed_at = datetime.now(UTC)
+        hook = S3Hook(aws_conn_id=config.aws_conn_id)
+        keys = quality_gate.new_bronze_objects(hook, config.bronze_bucket, state, listed_at)
+        return {"keys": keys, "listed_at": listed_at.isoformat()} if keys else {}
 
     @task(retries=0)
-    def quality_checkpoint(keys: list[str], run_id: str | None = None) -> dict[str, Any]:
+    def quality_checkpoint(batch: dict[str, Any], run_id: str | None = None) -> dict[str, Any]:
         from keystone_dags import quality_gate
         from keystone_dags.alerts import fail_without_retry
         from keystone_dags.store import artifact_store
@@ -62,10 +66,10 @@ def olist_transform() -> None:
         config = settings.load()
         docs = artifact_store(config.artifacts_uri, config.aws_conn_id)
         try:
-            docs_uri = quality_gate.run_checkpoint(config, keys, run_id or "manual", docs)
+            docs_uri = quality_gate.run_checkpoint(config, batch["keys"], run_id or "manual", docs)
         except quality_gate.QualityCheckFailed as error:
             fail_without_retry(error)
-        return {"objects": len(keys), "data_docs": docs_uri}
+        return {"objects": len(batch["keys"]), "data_docs": docs_uri}
 
     @task.short_circuit
     def full_scan_due(logical_date: datetime | None = None) -> bool:
@@ -86,13 +90,15 @@ def olist_transform() -> None:
         full_scan.mark_full_scan(state, logical_date or datetime.now(UTC), run_id or "manual")
 
     @task
-    def mark_published(keys: list[str], run_id: str | None = None) -> int:
+    def mark_published(batch: dict[str, Any], run_id: str | None = None) -> int:
         from keystone_dags import quality_gate
         from keystone_dags.store import artifact_store
 
         config = settings.load()
-        quality_gate.mark_validated(artifact_store(config.artifacts_uri, config.aws_conn_id), keys, run_id or "manual")
-        return len(keys)
+        state = artifact_store(config.artifacts_uri, config.aws_conn_id)
+        listed_at = datetime.fromisoformat(batch["listed_at"])
+        quality_gate.mark_validated(state, batch["keys"], run_id or "manual", listed_at)
+        return len(batch["keys"])
 
     batch = select_micro_batch()
     checked = quality_checkpoint(batch)

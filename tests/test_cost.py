@@ -142,6 +142,11 @@ def test_stream_s3_requests_are_priced_from_the_sink_rotation_and_the_transform_
     seconds = requests(3_000)
     assert seconds["S3 PUT"].usd_per_hour == pytest.approx(20 * minute["S3 PUT"].usd_per_hour)
     assert seconds["S3 GET"].usd_per_hour == pytest.approx(20 * minute["S3 GET"].usd_per_hour)
+    # The quality gate every 15 min: per topic the 5 hour partitions from 3 h before the last run, and batch/, each
+    # with its marks; however long the environment has streamed, and whatever the rotation.
+    assert minute["S3 LIST"].quantity * 1000 == pytest.approx(4 * 2 * (2 * 5 + 1))
+    assert minute["S3 LIST"].usd_per_hour == pytest.approx(4 * 2 * 11 * 0.005 / 1000)
+    assert seconds["S3 LIST"].quantity == minute["S3 LIST"].quantity
 
 
 def test_a_paused_environment_has_no_stream_requests(tmp_path):

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from contracts import STREAMED_TABLES, TABLES, TableContract, layout
 from localtwin.airflow.__main__ import main as airflow_cli
 from localtwin.airflow.home import DAGS_FOLDER
 
@@ -23,6 +25,7 @@ from keystone_dags.ingestion import (
     s3_event,
     verify_manifest,
 )
+from keystone_dags.quality_gate import mark_validated, new_bronze_objects
 from keystone_dags.store import FolderStore, artifact_store
 
 LANDING, BRONZE = "landing-bucket", "bronze-bucket"
@@ -46,6 +49,11 @@ class FakeS3Hook:
 
     def __init__(self, objects: dict[tuple[str, str], bytes]) -> None:
         self.objects = objects
+        self.listed: list[str] = []
+
+    def list_keys(self, bucket: str, prefix: str) -> list[str]:
+        self.listed.append(prefix)
+        return sorted(k for b, k in self.objects if b == bucket and k.startswith(prefix))
 
     def check_for_key(self, key: str, bucket: str) -> bool:
         return (bucket, key) in self.objects
@@ -217,8 +225,6 @@ def test_replay_sets_in_the_landing_bucket_are_not_drops(tmp_path: Path) -> None
 
 
 def test_full_scan_tests_run_on_the_first_run_and_then_once_a_day(tmp_path: Path) -> None:
-    from datetime import datetime
-
     from keystone_dags.full_scan import full_scan_due, mark_full_scan
 
     state = FolderStore(tmp_path)
@@ -227,3 +233,69 @@ def test_full_scan_tests_run_on_the_first_run_and_then_once_a_day(tmp_path: Path
     mark_full_scan(state, morning, "run-1")
     assert not full_scan_due(state, evening)
     assert full_scan_due(state, next_day)
+
+
+def stream_key(table: TableContract, written_at: datetime, name: str) -> str:
+    partition = layout.partition_path(layout.STREAMING_PARTITIONS, written_at)
+    name = layout.streaming_object_name(table.topic, 0, 0, name * 32)
+    return layout.streaming_table_prefix(table.topic) + partition + name
+
+
+def test_the_quality_gate_lists_the_stream_hours_since_the_last_publication_not_its_whole_history(
+    tmp_path: Path,
+) -> None:
+    """The gate listed all of Bronze and every mark on each run: after a year of streaming, thousands of LIST calls
+    every 15 minutes. After the first publication it lists the hours since that listing began, less the margin."""
+    items = TABLES["order_items"]
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    history = {stream_key(items, start + timedelta(hours=hour), "a"): b"x" for hour in range(24 * 40)}
+    batch = "batch/orders/ingest_date=2026-01-01/abc123.parquet"
+    hook = FakeS3Hook({(BRONZE, key): body for key, body in {**history, batch: b"x"}.items()})
+    state = FolderStore(tmp_path)
+    first_listing = start + timedelta(days=40)
+
+    first = new_bronze_objects(hook, BRONZE, state, first_listing)
+    assert first == sorted([*history, batch])
+    mark_validated(state, first, "run-1", first_listing)
+
+    # Written after the first listing began: one sealed just before it, in the hour before (its upload ended later),
+    # and one in the hour of the listing. Nothing else is new, however long the history.
+    sealed_before = stream_key(items, first_listing - timedelta(seconds=1), "b")
+    after = stream_key(items, first_listing + timedelta(minutes=5), "c")
+    hook.objects |= {(BRONZE, sealed_before): b"x", (BRONZE, after): b"x"}
+    hook.listed.clear()
+    second_listing = first_listing + timedelta(minutes=15)
+    assert new_bronze_objects(hook, BRONZE, state, second_listing) == sorted([sealed_before, after])
+    # Per streamed topic the hours from the margin before the first listing to the second; batch/ whole; marks alike.
+    hours = int(layout.STREAMING_LATE_OBJECT_MARGIN / timedelta(hours=1)) + 1
+    assert len([prefix for prefix in hook.listed if prefix.startswith("streaming/")]) == len(STREAMED_TABLES) * hours
+    assert [prefix for prefix in hook.listed if not prefix.startswith("streaming/")] == ["batch/"]
+
+
+def test_a_run_with_nothing_new_moves_the_listing_forward(tmp_path: Path) -> None:
+    """A quiet stream must not widen every later listing: with nothing new, everything written before the listing
+    began is published."""
+    state = FolderStore(tmp_path)
+    hook = FakeS3Hook({})
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    assert new_bronze_objects(hook, BRONZE, state, start) == []
+    later = start + timedelta(days=7)
+    assert new_bronze_objects(hook, BRONZE, state, later) == []
+    hook.listed.clear()
+    new_bronze_objects(hook, BRONZE, state, later + timedelta(minutes=15))
+    hours = int(layout.STREAMING_LATE_OBJECT_MARGIN / timedelta(hours=1)) + 1
+    assert len([prefix for prefix in hook.listed if prefix.startswith("streaming/")]) == len(STREAMED_TABLES) * hours
+
+
+def test_a_batch_that_failed_its_checkpoint_is_selected_again(tmp_path: Path) -> None:
+    state = FolderStore(tmp_path)
+    items = TABLES["order_items"]
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    published = stream_key(items, start, "a")
+    hook = FakeS3Hook({(BRONZE, published): b"x"})
+    mark_validated(state, new_bronze_objects(hook, BRONZE, state, start), "run-1", start)
+    failing = stream_key(items, start + timedelta(minutes=20), "b")
+    hook.objects[(BRONZE, failing)] = b"x"
+    # Its checkpoint fails: nothing is marked, and hours later the same object is still new.
+    assert new_bronze_objects(hook, BRONZE, state, start + timedelta(minutes=30)) == [failing]
+    assert new_bronze_objects(hook, BRONZE, state, start + timedelta(hours=9)) == [failing]

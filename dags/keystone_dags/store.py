@@ -11,6 +11,10 @@ from typing import Protocol
 class ArtifactStore(Protocol):
     def write_text(self, key: str, text: str) -> None: ...
 
+    def read_text(self, key: str) -> str | None:
+        """The object's text, None when there is none."""
+        ...
+
     def list_keys(self, prefix: str) -> list[str]: ...
 
     def upload_tree(self, local_dir: Path, prefix: str) -> str: ...
@@ -26,6 +30,10 @@ class FolderStore:
         partial = path.with_name(path.name + ".partial")
         partial.write_text(text)
         partial.replace(path)
+
+    def read_text(self, key: str) -> str | None:
+        path = self.root / key
+        return path.read_text() if path.is_file() else None
 
     def list_keys(self, prefix: str) -> list[str]:
         base = self.root / prefix
@@ -53,6 +61,11 @@ class S3Store:
 
     def write_text(self, key: str, text: str) -> None:
         self.hook.load_string(text, self._key(key), self.bucket, replace=True)  # type: ignore[attr-defined]
+
+    def read_text(self, key: str) -> str | None:
+        if not self.hook.check_for_key(self._key(key), self.bucket):  # type: ignore[attr-defined]
+            return None
+        return self.hook.read_key(self._key(key), self.bucket)  # type: ignore[attr-defined]
 
     def list_keys(self, prefix: str) -> list[str]:
         keys = self.hook.list_keys(self.bucket, prefix=self._key(prefix)) or []  # type: ignore[attr-defined]
