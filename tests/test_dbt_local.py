@@ -8,15 +8,19 @@ records are delivered again, an incremental build after new and late records, an
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from contracts import STREAMED_TABLES, TABLES
+from datagen import GeneratorConfig, generate
 from dbt_project.scripts.local_target import LocalTarget
+from lambdas.ingestion.ingest import ingest_file
+from lambdas.ingestion.storage import LocalBronze, LocalSource
 from producers.events import event_id
 from tests.fixtures.bronze_writer import (
     CsvRows,
@@ -339,3 +343,34 @@ def test_valid_rows_fails_each_broken_row_and_names_the_rules_it_breaks(tmp_path
         "_source_kind = kafka is not one of stream, batch",
         "order_id is null; order_status = teleported breaks the contract of orders.order_status",
     ]
+
+
+def test_a_file_ingested_days_after_it_landed_reaches_silver_on_the_next_incremental_run(tmp_path: Path) -> None:
+    """Incremental staging reads the Bronze `ingest_date` partitions from its watermark on. The ingestion put a file
+    in the partition of the day it landed: one ingested two days late (a failure fixed later) was pruned by every
+    later run, and its rows never reached Silver."""
+    customers = TABLES["customers"]
+    landed = {name: tmp_path / name / customers.file_name for name in ("first", "late")}
+    for seed, path in enumerate(landed.values(), start=3):
+        generate(GeneratorConfig(orders=20, seed=seed), path.parent, tables=["customers"])
+    now = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
+    os.utime(landed["first"], (now.timestamp(), now.timestamp()))
+    two_days_before = (now - timedelta(days=2)).timestamp()
+    os.utime(landed["late"], (two_days_before, two_days_before))
+    bronze = LocalBronze(tmp_path / "bronze")
+    target = LocalTarget(str(bronze.root), tmp_path / "lake.duckdb", tmp_path / "duckdb_extensions")
+    project = DbtProject(tmp_path, target.environment())
+
+    assert ingest_file(LocalSource(landed["first"], "customers/first.csv"), bronze, clock=lambda: now).ok
+    project.run("run", "--select", "stg_olist__customers")
+    late = LocalSource(landed["late"], "customers/late.csv")
+    assert ingest_file(late, bronze, clock=lambda: now + timedelta(hours=1)).ok
+    project.run("run", "--select", "stg_olist__customers")
+
+    late_ids = sorted(str(raw["customer_id"]) for _, raw in read_rows(landed["late"], customers).raw)
+    in_silver = query(
+        target.duckdb_path,
+        "select customer_id from silver.stg_olist__customers where list_contains(?, customer_id)",
+        [late_ids],
+    )
+    assert sorted(customer_id for (customer_id,) in in_silver) == late_ids

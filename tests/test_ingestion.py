@@ -12,7 +12,7 @@ import io
 import json
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus
@@ -637,3 +637,56 @@ def test_cli_exits_non_zero_on_a_rejected_file(tmp_path: Path, capsys: pytest.Ca
     code = main(["--source-dir", str(source), "--bronze-dir", str(tmp_path / "bronze"), "--log-level", "ERROR"])
     assert code == 1
     assert "REJECTED order_items/olist_order_items_dataset.csv: header only" in capsys.readouterr().out
+
+
+# --- which day a file's output is partitioned by ---------------------------------------------------------------
+
+
+def test_a_file_is_partitioned_by_the_day_it_is_ingested_not_the_day_it_landed(
+    s3: Any, buckets: tuple[str, str]
+) -> None:
+    """dbt reads Bronze incrementally by ingestion time, pruning the `ingest_date` partitions before its watermark.
+    A file partitioned by the day it landed, and ingested a day or more later (a failed ingestion fixed the next
+    morning), sat in a partition every later run pruned: its rows never reached Silver (test_dbt_local.py has the
+    whole story)."""
+    landing, bronze_bucket = buckets
+    source = land(s3, landing, "order_items/late.csv", ITEMS_HEADER + GOOD_ROWS)
+    ingested_at = datetime.now(UTC) + timedelta(days=2)
+    result = ingest_file(source, S3Bronze(s3, bronze_bucket), clock=lambda: ingested_at)
+    partition = f"ingest_date={ingested_at.date().isoformat()}/"
+    assert result.ok and partition in result.manifest.output_key
+    assert result.manifest.ingest_date == ingested_at.date().isoformat()
+
+
+class CrashBeforeManifest(S3Bronze):
+    """A Bronze whose writer stops after the file's objects, before the manifest that commits them."""
+
+    def put_bytes(self, key: str, data: bytes) -> None:
+        if key.startswith("manifests/"):
+            raise RuntimeError("the function stopped here")
+        super().put_bytes(key, data)
+
+
+@pytest.mark.parametrize("retry_after", [timedelta(minutes=1), timedelta(days=1)], ids=["same day", "next day"])
+def test_a_retry_after_a_crash_commits_the_file_in_the_day_it_runs(
+    s3: Any, buckets: tuple[str, str], retry_after: timedelta
+) -> None:
+    """The same day, a retry writes over what the crashed attempt left; a later day, it writes its own partition,
+    and the crashed attempt's objects stay uncommitted beside it (Silver keeps one row per key)."""
+    landing, bronze_bucket = buckets
+    bronze = S3Bronze(s3, bronze_bucket)
+    source = land(s3, landing, "order_items/crash.csv", ITEMS_HEADER + GOOD_ROWS + item_row(10, price="-3.00"))
+    crashed_at = datetime(2026, 12, 1, 22, 0, tzinfo=UTC)
+    with pytest.raises(RuntimeError, match="stopped here"):
+        ingest_file(source, CrashBeforeManifest(s3, bronze_bucket), clock=lambda: crashed_at)
+    left = bronze.list_keys()
+    assert len(left) == 2 and all("/ingest_date=2026-12-01/" in key for key in left)
+
+    retried_at = crashed_at + retry_after
+    result = ingest_file(source, bronze, clock=lambda: retried_at)
+    manifest = result.manifest
+    assert result.ok and (manifest.rows_loaded, manifest.rows_quarantined) == (5, 1)
+    committed = [manifest.output_key, manifest.quarantine_key]
+    assert all(f"/ingest_date={retried_at.date().isoformat()}/" in key for key in committed)
+    outputs = {key for key in bronze.list_keys() if not key.startswith("manifests/")}
+    assert outputs == set(left) | set(committed)

@@ -9,8 +9,7 @@ What a run lists stays the same size however long the environment has streamed. 
 partition of the hour the sink wrote them (`contracts.layout`), so once a batch is published, the time its listing
 began is kept (`orchestration/published-through`): every streamed object written before it was listed then. The
 next run lists only the hour partitions from `layout.STREAMING_LATE_OBJECT_MARGIN` before that time, and their
-marks. Batch objects (one per CSV drop, partitioned by the day the file landed, which may be days before it is
-ingested) are few, and are always listed whole.
+marks. Batch objects (one per CSV drop) are few, and are always listed whole.
 """
 
 from __future__ import annotations

@@ -11,7 +11,6 @@ from __future__ import annotations
 import gzip
 import zlib
 from dataclasses import dataclass
-from datetime import datetime
 from typing import BinaryIO
 
 from contracts.validation import FileRejected
@@ -97,10 +96,6 @@ class GzipSource:
     @property
     def size(self) -> int:
         return self.compressed.size
-
-    @property
-    def last_modified(self) -> datetime:
-        return self.compressed.last_modified
 
     def open(self) -> Gunzipped:
         return Gunzipped(self.compressed.open(), self.compressed.size, self.compressed.key)

@@ -14,8 +14,14 @@ A file-level problem (empty, header only, wrong header or delimiter, invalid UTF
 over-expanding gzip) loads nothing: the original bytes, as they landed, are copied to
 `quarantine/.../<sha256>.csv` (`.csv.gz`), a quarantine entry and a manifest with status
 `rejected` say why, and the result is not ok (the CLI exits non-zero, the Lambda raises so the event reaches
-the dead-letter queue). `D` is the date the file landed (its last-modified time, UTC), so a retry after a
-crash rewrites the same keys instead of duplicating rows under a new date.
+the dead-letter queue).
+
+`D` is the day the file is ingested (UTC), the arrival time Silver reads Bronze by: incremental dbt runs prune the
+`ingest_date` partitions before their watermark, so a file put in the partition of the day it landed and ingested a
+day or more later was never read. A retry after a crash on the same day rewrites the same keys; one on a later day
+writes its own, and the objects the crashed attempt left uncommitted (no manifest names them) stay in Bronze, a
+second copy of the file's rows that Silver's deduplication by key counts once. The same holds for two attempts at
+one file on either side of midnight (the S3 notification's and the ingestion DAG's).
 """
 
 from __future__ import annotations
@@ -53,8 +59,8 @@ class _Keys:
     rejected_copy: str
 
     @classmethod
-    def of(cls, table: TableContract, sha256: str, landed_at: datetime, copy_suffix: str = ".csv") -> _Keys:
-        partition = partition_path(BATCH_PARTITIONS, landed_at)
+    def of(cls, table: TableContract, sha256: str, ingested_at: datetime, copy_suffix: str = ".csv") -> _Keys:
+        partition = partition_path(BATCH_PARTITIONS, ingested_at)
         return cls(
             manifest=f"{manifest_prefix(table.name)}{sha256}.json",
             output=f"{batch_table_prefix(table.name)}{partition}{sha256}.parquet",
@@ -88,13 +94,12 @@ def ingest_file(
     if verdict.gzip:
         source = GzipSource(source)
     started = datetime.now(UTC)
-    landed_at = source.last_modified.astimezone(UTC)
-    ingest_date = landed_at.date().isoformat()
     ingested_at = clock().astimezone(UTC).replace(tzinfo=None)
+    ingest_date = ingested_at.date().isoformat()
     with tempfile.TemporaryDirectory(prefix="olist-ingest-") as work:
         converted = _convert(source, table, Path(work), ingested_at)
         facts = converted.facts
-        keys = _Keys.of(table, facts.sha256, landed_at, ".csv.gz" if verdict.gzip else ".csv")
+        keys = _Keys.of(table, facts.sha256, ingested_at, ".csv.gz" if verdict.gzip else ".csv")
         prior = bronze.read_json(keys.manifest)
         if prior is not None:
             manifest = Manifest.from_json(prior)

@@ -10,7 +10,6 @@ import json
 import os
 import shutil
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
@@ -24,12 +23,11 @@ TRANSFER_CONFIG = TransferConfig(multipart_threshold=16 * 2**20, multipart_chunk
 
 
 class SourceFile(Protocol):
-    """A CSV drop: its landing key (`<table>/...`), where it lives, when it landed, and a way to stream it."""
+    """A CSV drop: its landing key (`<table>/...`), where it lives, and a way to stream it."""
 
     key: str
     uri: str
     size: int
-    last_modified: datetime
 
     def open(self) -> BinaryIO: ...
 
@@ -65,10 +63,6 @@ class LocalSource:
     def size(self) -> int:
         return self.path.stat().st_size
 
-    @property
-    def last_modified(self) -> datetime:
-        return datetime.fromtimestamp(self.path.stat().st_mtime, UTC)
-
     def open(self) -> BinaryIO:
         return open(self.path, "rb")
 
@@ -82,7 +76,6 @@ class S3Source:
     key: str
     etag: str
     size: int
-    last_modified: datetime
 
     @classmethod
     @s3_retry
@@ -93,7 +86,7 @@ class S3Source:
             if error.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
                 raise FileNotFoundError(f"s3://{bucket}/{key} does not exist (deleted after the event?)") from error
             raise
-        return cls(client, bucket, key, head["ETag"], head["ContentLength"], head["LastModified"].astimezone(UTC))
+        return cls(client, bucket, key, head["ETag"], head["ContentLength"])
 
     @property
     def uri(self) -> str:
