@@ -235,9 +235,9 @@ def test_full_scan_tests_run_on_the_first_run_and_then_once_a_day(tmp_path: Path
     assert full_scan_due(state, next_day)
 
 
-def stream_key(table: TableContract, written_at: datetime, name: str) -> str:
+def stream_key(table: TableContract, written_at: datetime, id_digit: str) -> str:
     partition = layout.partition_path(layout.STREAMING_PARTITIONS, written_at)
-    name = layout.streaming_object_name(table.topic, 0, 0, name * 32)
+    name = layout.streaming_object_name(table.topic, 0, 0, id_digit * 32)
     return layout.streaming_table_prefix(table.topic) + partition + name
 
 

@@ -48,4 +48,3 @@ select concat_ws('; ',
 from {{ model }}
 where {% for condition, _ in broken %}({{ condition }}){{ ' or ' if not loop.last }}{% endfor %}
 {% endtest %}
-
